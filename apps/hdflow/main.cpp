@@ -1,0 +1,206 @@
+// hdflow command line (DESIGN.md §4). Thin: parses, resolves, calls the library, renders.
+// Exit codes: 0 ok (rows that did not converge are statuses in the table), 2 bad input, 1 internal.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hdflow/core/status.hpp"
+#include "hdflow/registry.hpp"
+#include "hdflow/version.hpp"
+
+namespace {
+
+using hdflow::Json;
+
+struct CommonOptions {
+  std::vector<std::string> sets;
+  std::vector<std::string> sweeps;
+  std::string config;
+  std::string output;
+  bool quiet = false;
+};
+
+// --set k=v (k may be "solver.x") and --sweep k=a:b:n into a configuration object.
+Json apply_overrides(Json config, const CommonOptions& o) {
+  std::vector<std::string> errors;
+  for (const auto& s : o.sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      errors.push_back("--set: '" + s + "': allowed form name=value");
+      continue;
+    }
+    std::string key = s.substr(0, eq);
+    const Json value = hdflow::parse_cli_value(s.substr(eq + 1));
+    std::string section = "params";
+    if (key.rfind("solver.", 0) == 0) {
+      section = "solver";
+      key = key.substr(7);
+    }
+    if (!config.contains(section) || !config[section].is_object()) config[section] = Json::object();
+    config[section][key] = value;
+  }
+  hdflow::throw_if_invalid(errors);
+  if (!o.sweeps.empty()) {
+    Json axes = Json::array();
+    for (const auto& s : o.sweeps) {
+      const auto ax = hdflow::parse_sweep_axis(s);
+      axes.push_back({{"name", ax.name}, {"values", ax.values}});
+    }
+    config["sweep"] = axes;
+  }
+  return config;
+}
+
+hdflow::ProgressCallback make_progress(bool quiet) {
+  if (quiet || !isatty(STDERR_FILENO)) return {};
+  return [](std::size_t done, std::size_t total) {
+    std::fprintf(stderr, "\r%zu/%zu points", done, total);
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+    return hdflow::Progress::Continue;
+  };
+}
+
+std::string summary(const Json& doc) {
+  std::map<std::string, int> counts;
+  for (const auto& r : doc["rows"]) counts[r.value("status", "missing")]++;
+  std::string s = std::to_string(doc["rows"].size()) + " rows (";
+  bool first = true;
+  for (const auto& [k, n] : counts) {
+    s += (first ? "" : ", ") + std::to_string(n) + " " + k;
+    first = false;
+  }
+  return s + ")";
+}
+
+void emit(const Json& doc, const std::string& path, bool quiet) {
+  if (path.empty() || path == "-") {
+    std::cout << doc.dump(2) << std::endl;
+    return;
+  }
+  hdflow::write_json_atomic(doc, path);
+  if (!quiet) std::cout << "wrote " << path << ": " << summary(doc) << std::endl;
+}
+
+int cmd_list(const std::string& only, bool as_json) {
+  Json all = Json::array();
+  for (const auto& m : hdflow::models()) {
+    if (!only.empty() && m.name != only) continue;
+    Json j = {{"model", m.name}, {"summary", m.summary}, {"reference", m.reference}};
+    j["params"] = Json::array();
+    for (const auto& p : m.params) j["params"].push_back(p.to_json());
+    j["solver"] = Json::array();
+    for (const auto& p : m.solver) j["solver"].push_back(p.to_json());
+    all.push_back(j);
+  }
+  if (!only.empty() && all.empty()) (void)hdflow::find_model(only);  // throws the InputError
+  if (as_json) {
+    std::cout << all.dump(2) << std::endl;
+    return 0;
+  }
+  for (const auto& m : all) {
+    std::cout << m["model"].get<std::string>() << "\n  " << m["summary"].get<std::string>() << "\n  ["
+              << m["reference"].get<std::string>() << "]\n";
+    for (const char* sec : {"params", "solver"}) {
+      std::cout << "  " << sec << ":\n";
+      for (const auto& p : m[sec]) {
+        std::cout << "    " << p["name"].get<std::string>() << " = " << p["default"].dump() << "  "
+                  << p["range"].get<std::string>() << "  " << p["doc"].get<std::string>() << "\n";
+      }
+    }
+  }
+  return 0;
+}
+
+int cmd_solve(const std::string& model, const CommonOptions& o) {
+  Json config = o.config.empty() ? Json::object() : hdflow::read_json_file(o.config, "config");
+  if (!config.is_object()) throw hdflow::InputError({"config: " + o.config + ": allowed a JSON object"});
+  if (config.contains("schema") && config.contains("input")) config = config["input"];
+  if (!model.empty()) config["model"] = model;
+  config = apply_overrides(config, o);
+  for (const char* k : {"plot", "command", "description", "output"}) config.erase(k);
+  const Json input = hdflow::resolve_input(config);
+  const hdflow::Table t = hdflow::solve(input, make_progress(o.quiet));
+  emit(hdflow::to_json(t), o.output.empty() ? "-" : o.output, o.quiet);
+  return 0;
+}
+
+int cmd_run(const std::string& scenario_path, const CommonOptions& o) {
+  Json sc = hdflow::read_json_file(scenario_path, "scenario");
+  if (!sc.is_object()) throw hdflow::InputError({"scenario: " + scenario_path + ": allowed a JSON object"});
+  const std::string command = sc.value("command", "solve");
+  if (command != "solve")
+    throw hdflow::InputError({"command: " + command + ": allowed solve (simulate and compare come with the sim module)"});
+  Json config = apply_overrides(sc, o);
+  Json extra = Json::object();
+  extra["scenario"] = {{"file", std::filesystem::path(scenario_path).filename().string()},
+                       {"description", sc.value("description", "")}};
+  if (sc.contains("plot")) extra["plot"] = sc["plot"];
+  for (const char* k : {"plot", "command", "description", "output"}) config.erase(k);
+  const Json input = hdflow::resolve_input(config);
+  std::string out = o.output;
+  if (out.empty()) out = sc.value("output", "results/" + std::filesystem::path(scenario_path).stem().string() + ".json");
+  hdflow::Table t = hdflow::solve(input, make_progress(o.quiet));
+  t.extra = extra;
+  emit(hdflow::to_json(t), out, o.quiet);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hdflow: high-dimensional theory of autoencoders learning diffusion/flow denoisers"};
+  app.set_version_flag("--version", std::string("hdflow ") + hdflow::kVersion + " (" + hdflow::kGitDescribe + ")");
+  app.require_subcommand(1);
+
+  std::string list_model;
+  bool list_json = false;
+  auto* list = app.add_subcommand("list", "models and their parameters, with defaults and ranges");
+  list->add_option("model", list_model, "only this model");
+  list->add_flag("--json", list_json, "machine-readable output");
+
+  CommonOptions so;
+  std::string model;
+  auto* solve = app.add_subcommand("solve", "solve a model's theory at a point or over a sweep");
+  solve->add_option("model", model, "model name (hdflow list); optional with -c");
+  solve->add_option("--set", so.sets, "parameter k=v (solver options as solver.k=v)")->allow_extra_args(false);
+  solve->add_option("--sweep", so.sweeps, "sweep k=a:b:n (n points, inclusive) or k=v1,v2,...")->allow_extra_args(false);
+  solve->add_option("-c,--config", so.config, "JSON config {model, params, sweep, solver} or a table to regenerate");
+  solve->add_option("-o,--output", so.output, "output table (JSON); - for stdout (default)");
+  solve->add_flag("-q,--quiet", so.quiet, "no progress, no summary");
+
+  CommonOptions ro;
+  std::string scenario;
+  auto* run = app.add_subcommand("run", "run a saved scenario (data/scenarios/*.json)");
+  run->add_option("scenario", scenario, "scenario file")->required();
+  run->add_option("--set", ro.sets, "override a parameter k=v")->allow_extra_args(false);
+  run->add_option("--sweep", ro.sweeps, "override the sweep")->allow_extra_args(false);
+  run->add_option("-o,--output", ro.output, "output table (default: the scenario's output)");
+  run->add_flag("-q,--quiet", ro.quiet, "no progress, no summary");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (*list) return cmd_list(list_model, list_json);
+    if (*solve) return cmd_solve(model, so);
+    if (*run) return cmd_run(scenario, ro);
+  } catch (const hdflow::InputError& e) {
+    std::cerr << "hdflow: bad input:\n";
+    for (const auto& v : e.violations) std::cerr << "  " << v << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "hdflow: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 1;
+}

@@ -1,0 +1,58 @@
+#pragma once
+// Parameter sweeps with continuation (DESIGN.md §3).
+//
+// A sweep is the outer product of axes; the last axis varies fastest. Points are solved in that
+// order; a point may be warm-started from the previous point of the same line (all other axes equal),
+// and the row records which one ("warm_start_from"). A progress callback can abort between points.
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
+
+namespace hdflow {
+
+using Json = nlohmann::ordered_json;
+
+struct SweepAxis {
+  std::string name;
+  std::vector<double> values;
+};
+
+/// Parses "name=a:b:n" (n points from a to b inclusive, n ≥ 1; n = 1 gives a) or "name=v1,v2,...".
+/// Throws InputError naming the field on malformed text.
+SweepAxis parse_sweep_axis(const std::string& text);
+
+struct SweepSpec {
+  std::vector<SweepAxis> axes;
+  std::size_t size() const;  ///< number of points (1 if there are no axes)
+  /// The parameter values of point i (last axis fastest).
+  std::vector<std::pair<std::string, double>> point(std::size_t i) const;
+  /// Index of the point that precedes i on the same line of the last axis, if any.
+  std::optional<std::size_t> previous_on_line(std::size_t i) const;
+  Json to_json() const;
+  static SweepSpec from_json(const Json& j);  ///< accepts [{"name","from","to","points"} | {"name","values"}]
+};
+
+enum class Progress { Continue, Abort };
+using ProgressCallback = std::function<Progress(std::size_t done, std::size_t total)>;
+
+/// Result of one sweep point: the flat row and the state a neighbour may warm-start from.
+struct PointResult {
+  Json row;
+  Eigen::VectorXd state;
+};
+
+/// Solves one point; `warm` is the state of the previous point on the same line, or nullptr.
+using PointSolver =
+    std::function<PointResult(const std::vector<std::pair<std::string, double>>& point, const Eigen::VectorXd* warm)>;
+
+/// Runs the sweep serially with continuation; rows gain "warm_start_from" (index or null).
+/// Returns the rows solved before an Abort (the caller decides what to do with a partial sweep).
+std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, const ProgressCallback& progress = {});
+
+}  // namespace hdflow

@@ -1,0 +1,40 @@
+#pragma once
+// The models hdflow knows, their parameters, and the one entry point that turns a configuration
+// {model, params, sweep, solver} into a table. Sits above the modules (it includes them); the CLI and
+// the tests go through it.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hdflow/core/sweep.hpp"
+#include "hdflow/io/params.hpp"
+#include "hdflow/io/table.hpp"
+
+namespace hdflow {
+
+struct ModelInfo {
+  std::string name;
+  std::string summary;
+  std::string reference;  ///< paper and result, brief section, equations file
+  std::vector<ParamSpec> params;
+  std::vector<ParamSpec> solver;
+  Json units;
+  /// Solves one point; params and solver are resolved objects.
+  std::function<PointResult(const Json& params, const Json& solver, const Eigen::VectorXd* warm)> solve_point;
+  /// Cross-field validation of one resolved parameter point (e.g. n_plus ≤ n); messages as usual.
+  std::function<std::vector<std::string>(const Json& params)> validate_point;
+};
+
+const std::vector<ModelInfo>& models();
+/// Throws InputError naming the model and listing the known ones.
+const ModelInfo& find_model(const std::string& name);
+
+/// Resolves a configuration into the fully resolved input embedded in tables:
+/// {"model", "params" (all, defaults filled), "sweep" (explicit values), "solver" (all)}.
+/// Accepts a table document too (uses its "input"). Validates every sweep point; throws InputError.
+Json resolve_input(const Json& config);
+
+/// Runs a resolved input: one row per sweep point, with status. Never throws for numerical outcomes.
+Table solve(const Json& resolved_input, const ProgressCallback& progress = {});
+
+}  // namespace hdflow

@@ -1,0 +1,117 @@
+#include "hdflow/core/gauss.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <numbers>
+#include <string>
+
+#include "hdflow/core/status.hpp"
+
+namespace hdflow::gauss {
+
+namespace {
+
+std::mutex cache_mutex;
+
+// Golub–Welsch: the Jacobi matrix of the probabilists' Hermite polynomials has zero diagonal and
+// off-diagonal √k; nodes are its eigenvalues, weights the squared first eigenvector components.
+Rule1D golub_welsch_hermite(int n) {
+  Eigen::MatrixXd J = Eigen::MatrixXd::Zero(n, n);
+  for (int k = 1; k < n; ++k) J(k, k - 1) = J(k - 1, k) = std::sqrt(static_cast<double>(k));
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(J);
+  Rule1D r;
+  r.nodes.resize(static_cast<std::size_t>(n));
+  r.weights.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const double x = es.eigenvalues()[i];
+    r.nodes[static_cast<std::size_t>(i)] = x;
+    const double v0 = es.eigenvectors()(0, i);
+    r.weights[static_cast<std::size_t>(i)] = v0 * v0;
+  }
+  // Symmetrise (the rule is exactly symmetric; this removes O(eps) asymmetry of the eigensolver).
+  for (int i = 0; i < n / 2; ++i) {
+    const auto a = static_cast<std::size_t>(i), b = static_cast<std::size_t>(n - 1 - i);
+    const double x = 0.5 * (r.nodes[b] - r.nodes[a]);
+    const double w = 0.5 * (r.weights[a] + r.weights[b]);
+    r.nodes[a] = -x;
+    r.nodes[b] = x;
+    r.weights[a] = r.weights[b] = w;
+  }
+  if (n % 2 == 1) r.nodes[static_cast<std::size_t>(n / 2)] = 0.0;
+  return r;
+}
+
+}  // namespace
+
+const Rule1D& hermite(int n) {
+  if (n < 1 || n > 400)
+    throw InputError({"nodes: " + std::to_string(n) + ": allowed range is integers in [1, 400]"});
+  static std::map<int, std::unique_ptr<Rule1D>> cache;
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  auto& slot = cache[n];
+  if (!slot) slot = std::make_unique<Rule1D>(golub_welsch_hermite(n));
+  return *slot;
+}
+
+const Rule1D& trapezoid(double h, double L) {
+  if (!(h > 0.0) || !(L > 0.0) || L / h > 1e6)
+    throw InputError({"trapezoid step: h=" + std::to_string(h) + ", L=" + std::to_string(L) +
+                      ": allowed h > 0, L > 0, L/h <= 1e6"});
+  static std::map<std::pair<double, double>, std::unique_ptr<Rule1D>> cache;
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  auto& slot = cache[{h, L}];
+  if (!slot) {
+    auto r = std::make_unique<Rule1D>();
+    const auto half = static_cast<long>(std::floor(L / h));
+    const double norm = h / std::sqrt(2.0 * std::numbers::pi);
+    for (long k = -half; k <= half; ++k) {
+      const double x = static_cast<double>(k) * h;
+      r->nodes.push_back(x);
+      r->weights.push_back(norm * std::exp(-0.5 * x * x));
+    }
+    slot = std::move(r);
+  }
+  return *slot;
+}
+
+double tanh_step_constant(double accuracy) {
+  if (!(accuracy > 0.0 && accuracy < 1.0))
+    throw InputError({"quadrature accuracy: " + std::to_string(accuracy) + ": allowed range (0, 1)"});
+  return std::numbers::pi * std::numbers::pi / (std::log(1.0 / accuracy) + 4.0);
+}
+
+TanhLineQuadrature::TanhLineQuadrature(TanhLineOptions o)
+    : options(o), c_h_(tanh_step_constant(o.accuracy)) {
+  if (!(o.L > 0.0)) throw InputError({"quadrature L: " + std::to_string(o.L) + ": allowed range (0, inf)"});
+  if (!(o.h_max > 0.0))
+    throw InputError({"quadrature h_max: " + std::to_string(o.h_max) + ": allowed range (0, inf)"});
+}
+
+const Rule1D& TanhLineQuadrature::rule(double s) {
+  // Round the number of steps per unit length up to an integer, so that nearby widths share a
+  // cached rule and the step never exceeds c_h/s.
+  const double h_wanted = s > 0.0 ? std::min(options.h_max, c_h_ / s) : options.h_max;
+  const double per_unit = std::ceil(1.0 / h_wanted);
+  return trapezoid(1.0 / per_unit, options.L);
+}
+
+Eigen::MatrixXd psd_sqrt(const Eigen::MatrixXd& cov, const std::string& field) {
+  if (cov.rows() != cov.cols() || cov.rows() < 1)
+    throw InputError({field + ": " + std::to_string(cov.rows()) + "x" + std::to_string(cov.cols()) +
+                      ": allowed a square matrix of size 1 to 4 matching the mean"});
+  const double scale = std::max(1.0, cov.cwiseAbs().maxCoeff());
+  if (!cov.allFinite() || (cov - cov.transpose()).cwiseAbs().maxCoeff() > 1e-12 * scale)
+    throw InputError({field + ": not symmetric or not finite: allowed a symmetric PSD matrix"});
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(0.5 * (cov + cov.transpose()));
+  const double lmin = es.eigenvalues().minCoeff();
+  if (lmin < -1e-12 * scale)
+    throw InputError({field + ": smallest eigenvalue " + std::to_string(lmin) +
+                      ": allowed a positive semi-definite matrix (eigenvalues >= 0)"});
+  const Eigen::VectorXd sq = es.eigenvalues().cwiseMax(0.0).cwiseSqrt();
+  return es.eigenvectors() * sq.asDiagonal() * es.eigenvectors().transpose();
+}
+
+}  // namespace hdflow::gauss

@@ -1,0 +1,140 @@
+#include "hdflow/core/sweep.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "hdflow/core/status.hpp"
+
+namespace hdflow {
+
+namespace {
+double parse_number(const std::string& field, const std::string& s) {
+  try {
+    std::size_t pos = 0;
+    const double v = std::stod(s, &pos);
+    if (pos != s.size() || !std::isfinite(v)) throw std::invalid_argument(s);
+    return v;
+  } catch (const std::exception&) {
+    throw InputError({"sweep " + field + ": '" + s + "': allowed a finite number"});
+  }
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) out.push_back(cur);
+  if (!s.empty() && s.back() == sep) out.emplace_back();
+  return out;
+}
+
+std::vector<double> linspace(const std::string& name, double a, double b, long n) {
+  if (n < 1 || n > 10'000'000)
+    throw InputError({"sweep " + name + ".points: " + std::to_string(n) + ": allowed integers in [1, 10000000]"});
+  std::vector<double> v(static_cast<std::size_t>(n));
+  for (long k = 0; k < n; ++k)
+    v[static_cast<std::size_t>(k)] = n == 1 ? a : a + (b - a) * static_cast<double>(k) / static_cast<double>(n - 1);
+  if (n > 1) v.back() = b;
+  return v;
+}
+}  // namespace
+
+SweepAxis parse_sweep_axis(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError({"sweep: '" + text + "': allowed forms name=a:b:n or name=v1,v2,..."});
+  SweepAxis ax;
+  ax.name = text.substr(0, eq);
+  const std::string rhs = text.substr(eq + 1);
+  if (rhs.find(':') != std::string::npos) {
+    const auto parts = split(rhs, ':');
+    if (parts.size() != 3) throw InputError({"sweep " + ax.name + ": '" + rhs + "': allowed form a:b:n"});
+    const double n = parse_number(ax.name + ".points", parts[2]);
+    if (n != std::floor(n)) throw InputError({"sweep " + ax.name + ".points: " + parts[2] + ": allowed integers in [1, 10000000]"});
+    ax.values = linspace(ax.name, parse_number(ax.name + ".from", parts[0]), parse_number(ax.name + ".to", parts[1]),
+                         static_cast<long>(n));
+  } else {
+    for (const auto& p : split(rhs, ',')) ax.values.push_back(parse_number(ax.name, p));
+    if (ax.values.empty()) throw InputError({"sweep " + ax.name + ": empty: allowed at least one value"});
+  }
+  return ax;
+}
+
+std::size_t SweepSpec::size() const {
+  std::size_t n = 1;
+  for (const auto& a : axes) n *= a.values.size();
+  return n;
+}
+
+std::vector<std::pair<std::string, double>> SweepSpec::point(std::size_t i) const {
+  std::vector<std::pair<std::string, double>> p(axes.size());
+  for (std::size_t k = axes.size(); k-- > 0;) {
+    const std::size_t n = axes[k].values.size();
+    p[k] = {axes[k].name, axes[k].values[i % n]};
+    i /= n;
+  }
+  return p;
+}
+
+std::optional<std::size_t> SweepSpec::previous_on_line(std::size_t i) const {
+  if (axes.empty()) return std::nullopt;
+  if (i % axes.back().values.size() == 0) return std::nullopt;
+  return i - 1;
+}
+
+Json SweepSpec::to_json() const {
+  Json j = Json::array();
+  for (const auto& a : axes) j.push_back({{"name", a.name}, {"values", a.values}});
+  return j;
+}
+
+SweepSpec SweepSpec::from_json(const Json& j) {
+  SweepSpec s;
+  if (j.is_null()) return s;
+  if (!j.is_array()) throw InputError({"sweep: " + j.dump() + ": allowed an array of axes"});
+  for (const auto& a : j) {
+    if (!a.is_object() || !a.contains("name") || !a["name"].is_string())
+      throw InputError({"sweep: " + a.dump() + ": allowed {\"name\", \"values\"} or {\"name\", \"from\", \"to\", \"points\"}"});
+    SweepAxis ax;
+    ax.name = a["name"].get<std::string>();
+    if (a.contains("values")) {
+      if (!a["values"].is_array() || a["values"].empty())
+        throw InputError({"sweep " + ax.name + ".values: " + a["values"].dump() + ": allowed a non-empty array of numbers"});
+      for (const auto& v : a["values"]) {
+        if (!v.is_number()) throw InputError({"sweep " + ax.name + ".values: " + v.dump() + ": allowed numbers"});
+        ax.values.push_back(v.get<double>());
+      }
+    } else if (a.contains("from") && a.contains("to") && a.contains("points") && a["from"].is_number() &&
+               a["to"].is_number() && a["points"].is_number_integer()) {
+      ax.values = linspace(ax.name, a["from"].get<double>(), a["to"].get<double>(), a["points"].get<long>());
+    } else {
+      throw InputError({"sweep " + ax.name + ": " + a.dump() + ": allowed {\"values\": [...]} or numbers from, to and integer points"});
+    }
+    s.axes.push_back(std::move(ax));
+  }
+  return s;
+}
+
+std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, const ProgressCallback& progress) {
+  const std::size_t total = spec.size();
+  std::vector<Json> rows;
+  rows.reserve(total);
+  std::vector<Eigen::VectorXd> states;
+  states.reserve(total);
+  for (std::size_t i = 0; i < total; ++i) {
+    const auto prev = spec.previous_on_line(i);
+    const Eigen::VectorXd* warm = prev && states[*prev].size() > 0 ? &states[*prev] : nullptr;
+    PointResult r = solve(spec.point(i), warm);
+    Json row = Json::object();
+    for (const auto& [k, v] : spec.point(i)) row[k] = v;
+    for (auto it = r.row.begin(); it != r.row.end(); ++it)
+      if (!row.contains(it.key())) row[it.key()] = it.value();
+    row["warm_start_from"] = warm ? Json(*prev) : Json(nullptr);
+    rows.push_back(std::move(row));
+    states.push_back(std::move(r.state));
+    if (progress && progress(i + 1, total) == Progress::Abort) break;
+  }
+  return rows;
+}
+
+}  // namespace hdflow
