@@ -171,3 +171,168 @@ TEST_CASE("phase 1: brief check values §6.1 to 1e-8 (full solution and the pape
     }
   }
 }
+
+TEST_CASE("Corollary 1 closed form and the n -> inf MSE (brief §6.3)") {
+  const double kts[3] = {1, 2, 4};
+  const double mse[3] = {1.326349208079, 1.052670493158, 1.000077544587};
+  for (int i = 0; i < 3; ++i) {
+    Phase1LimitParams P;
+    P.kappa = 4;
+    P.t = kts[i] / 4;
+    const Phase1Limit L = solve_phase1_limit(P);
+    CAPTURE(kts[i]);
+    CHECK(std::abs(L.mse_test - mse[i]) < 1e-11);
+    CHECK(std::abs(L.E_s_phi - L.E_phi2) < 1e-12);  // posterior-mean identity E[sφ] = E[φ²]
+    CHECK(L.omega == kts[i]);
+    CHECK(L.r == kts[i] * kts[i]);
+    CHECK(L.b == doctest::Approx(std::atanh(0.6)).epsilon(1e-15));
+  }
+}
+
+TEST_CASE("the n -> inf limit of Result 1 approaches Corollary 1 (kappa t <= 2, brief §2.5)") {
+  // (n₊, n₋) = (8·10⁴, 2·10⁴), λ = ℓ = 0.1: the brief measured ω = 0.99997, b = 0.693145 at κt = 1,
+  // ω = 1.99927 at κt = 2, and a test MSE within 2e−5 of Corollary 2's limit.
+  for (double kt : {1.0, 2.0}) {
+    Phase1Params P;
+    P.n = 100000;
+    P.n_plus = 80000;
+    P.t = kt / 4;
+    const auto sol = solve_phase1(P, Phase1Options{});
+    Phase1LimitParams L;
+    L.t = kt / 4;
+    const auto lim = solve_phase1_limit(L);
+    CAPTURE(kt);
+    CHECK(sol.branch == "learned");
+    CHECK(sol.report.status == Status::converged);
+    CHECK(std::abs(sol.overlaps.omega - lim.omega) < 1e-3);
+    CHECK(std::abs(sol.overlaps.b - lim.b) < 3e-4);  // O(1/n) approach; 2e−6 at κt = 1
+    CHECK(std::abs(sol.overlaps.m - 1.0) < 1e-4);
+    CHECK(std::abs(sol.overlaps.q - 1.0) < 1e-4);
+    CHECK(std::abs(sol.overlaps.mse_test - lim.mse_test) < 2e-5);
+    CHECK(std::abs(sol.overlaps.mse_train - lim.mse_train) < 2e-4);
+    CHECK(std::abs(sol.overlaps.eps_plus) < 1e-4);
+  }
+}
+
+TEST_CASE("trivial branch below the learning threshold (brief §2.3, §6.3)") {
+  struct Case { double np, nm, t, m, q, train, test; };
+  for (const Case c : {Case{6, 2, 0.01, 0.493827160494, 0.365797896662, 1.625057155921, 1.773205304070},
+                       Case{102, 26, 0.001, 0.593286494926, 0.359789172320, 1.639648657098, 1.647845378409}}) {
+    Phase1Params P;
+    P.n = static_cast<int>(c.np + c.nm);
+    P.n_plus = c.np;
+    P.t = c.t;
+    const auto sol = solve_phase1(P, Phase1Options{});
+    CHECK(sol.branch == "trivial");
+    CHECK(sol.report.status == Status::converged);
+    CHECK(sol.overlaps.b_infinite);
+    CHECK(sol.overlaps.b > 0);
+    CHECK(std::abs(sol.overlaps.m - c.m) < 1e-11);
+    CHECK(std::abs(sol.overlaps.q - c.q) < 1e-11);
+    CHECK(std::abs(sol.overlaps.mse_train - c.train) < 1e-11);
+    CHECK(std::abs(sol.overlaps.mse_test - c.test) < 1e-11);
+  }
+  // The threshold κt_c ≈ 0.065 for (6, 2): learned just above, trivial just below.
+  Phase1Params P;
+  P.n = 8;
+  P.n_plus = 6;
+  P.t = 0.068 / 4;
+  CHECK(solve_phase1(P, Phase1Options{}).branch == "learned");
+  P.t = 0.062 / 4;
+  CHECK(solve_phase1(P, Phase1Options{}).branch == "trivial");
+}
+
+TEST_CASE("identities at the solution: n+eps+ + n-eps- = 0; Corollary 2 unreduced = reduced") {
+  gauss::TanhLineQuadrature quad({1e-14});
+  for (const auto& set : check_sets()) {
+    if (set.paper) continue;
+    for (double t : {0.3, 0.7}) {
+      const Phase1Params P = params_of(set, t);
+      const auto sol = solve_phase1(P, Phase1Options{});
+      REQUIRE(sol.branch == "learned");
+      const auto& o = sol.overlaps;
+      const double np = P.n_plus_resolved(), nm = P.n_minus_resolved(), n = np + nm;
+      CHECK(std::abs(np * o.eps_plus + nm * o.eps_minus) < 1e-10);
+      // Unreduced train MSE: 1 + σ² + q Ā − 2(m \overline{sg} + σ \overline{g q_η}) (brief §2.6).
+      const Phase1Eval e = evaluate_phase1(P, sol.state, quad);
+      const double Abar = (np * e.plus.A + nm * e.minus.A) / n;
+      const double sgbar = (np * e.plus.g - nm * e.minus.g) / n;
+      const double gqbar = (np * e.plus.g * o.q_eta_plus + nm * e.minus.g * o.q_eta_minus) / n;
+      const double s2 = P.sigma * P.sigma;
+      CHECK(std::abs(1 + s2 + o.q * Abar - 2 * (o.m * sgbar + P.sigma * gqbar) - o.mse_train) < 1e-12);
+      // q = m² + n₊(q_η⁺)² + n₋(q_η⁻)² (R1.5 corrected)
+      CHECK(std::abs(o.m * o.m + np * o.q_eta_plus * o.q_eta_plus + nm * o.q_eta_minus * o.q_eta_minus - o.q) < 1e-12);
+    }
+  }
+  // Reduced test MSE (ε = 0, p̄ = p): the paper ansatz at n₊ = p n.
+  Phase1Params P;
+  P.n = 128;
+  P.n_plus = 102.4;
+  P.paper_ansatz = true;
+  P.t = 0.4;
+  const auto sol = solve_phase1(P, Phase1Options{});
+  const Phase1Eval e = evaluate_phase1(P, sol.state, quad);
+  const double n = 128, p = 0.8, lam = P.lambda;
+  const double Abar = p * e.plus.A + (1 - p) * e.minus.A;
+  const double sg = p * e.plus.g - (1 - p) * e.minus.g;
+  const double g2 = p * e.plus.g * e.plus.g + (1 - p) * e.minus.g * e.minus.g;
+  const double reduced = 2.0 - n * (sg * sg * (2 * lam + n * Abar) - g2 * Abar) / ((lam + n * Abar) * (lam + n * Abar));
+  CHECK(std::abs(reduced - sol.overlaps.mse_test) < 1e-12);
+}
+
+TEST_CASE("gradient of F matches finite differences (the stationarity equations are F's)") {
+  gauss::TanhLineQuadrature quad({1e-15});
+  Phase1Params P;
+  P.n = 20;
+  P.n_plus = 13;
+  P.sigma = 1.5;
+  P.kappa = 2;
+  P.t = 0.6;
+  const Phase1State s{0.7, 0.3, 0.05, -0.09};
+  const Phase1Eval e = evaluate_phase1(P, s, quad);
+  const double h = 1e-6;
+  for (int k = 0; k < 4; ++k) {
+    Phase1State a = s, b = s;
+    double* pa[4] = {&a.omega, &a.b, &a.eps_plus, &a.eps_minus};
+    double* pb[4] = {&b.omega, &b.b, &b.eps_plus, &b.eps_minus};
+    *pa[k] += h;
+    *pb[k] -= h;
+    const double fd = (evaluate_phase1(P, a, quad).F - evaluate_phase1(P, b, quad).F) / (2 * h);
+    CAPTURE(k);
+    CHECK(std::abs(fd - e.grad[k]) < 1e-8);
+  }
+}
+
+TEST_CASE("warm starts reproduce cold solutions; non-convergence is a status, not NaN") {
+  Phase1Params P;
+  P.n = 8;
+  P.n_plus = 6;
+  P.t = 0.5;
+  const auto cold = solve_phase1(P, Phase1Options{});
+  Eigen::VectorXd warm(4);
+  warm << 0.9, 0.5, 0.07, -0.2;
+  const auto w = solve_phase1(P, Phase1Options{}, &warm);
+  CHECK(std::abs(w.overlaps.omega - cold.overlaps.omega) < 1e-10);
+  CHECK(std::abs(w.overlaps.b - cold.overlaps.b) < 1e-10);
+  Phase1Options o;
+  o.fixed_point.max_iterations = 1;
+  o.fixed_point.tolerance = 1e-16;
+  o.newton_polish = false;
+  P.t = 1.0;
+  const auto bad = solve_phase1(P, o);
+  CHECK(bad.report.status != Status::converged);
+  CHECK(std::isfinite(bad.overlaps.omega));
+  CHECK(std::isfinite(bad.overlaps.mse_test));
+}
+
+TEST_CASE("bad parameters name the field and the allowed range") {
+  Phase1Params P;
+  P.n = 8;
+  P.n_plus = 9;
+  P.p = 1.5;
+  const auto v = P.validate();
+  REQUIRE(v.size() == 2);
+  CHECK(v[0] == "p: 1.5: allowed (0, 1)");
+  CHECK(v[1] == "n_plus: 9: allowed range [0, n] = [0, 8]");
+  CHECK_THROWS_AS(solve_phase1(P, Phase1Options{}), InputError);
+}

@@ -339,9 +339,12 @@ Candidate solve_from(const Phase1Params& P, const Phase1Options& opt, Phase1Stat
   b_cur = s.b;
   const Eigen::VectorXd Fx = map(xf);
   if (Fx.allFinite()) {
+    // The status is judged at the returned point: converged iff its undamped residual is within
+    // tolerance (a polish can only help; a residual above tolerance is never called converged).
     const double res = (Fx - xf).lpNorm<Eigen::Infinity>();
     c.report.residual = res;
     if (res <= opt.fixed_point.tolerance) c.report.status = Status::converged;
+    else if (c.report.status == Status::converged) c.report.status = Status::stalled;
   }
   // Sign convention ω ≥ 0: (ω, b, ε) → −(ω, b, ε) leaves F invariant (brief §1.4).
   if (s.omega < 0) {

@@ -34,9 +34,11 @@ const Rule1D& trapezoid(double h, double L = 9.0);
 
 /// Options of the trapezoid rule for tanh-type integrands on a line E F(s ζ + a).
 struct TanhLineOptions {
-  /// Target absolute accuracy for |F| ≤ 1. Measured (brief §7, and tests/test_gauss.cpp) over
-  /// s ∈ [0.05, 12]: the step h = min(h_max, c_h/s) with c_h = π² / (ln(1/accuracy) + 4) keeps the
-  /// error of E tanh, E tanh² below `accuracy` for accuracy ∈ [1e−15, 1e−6].
+  /// Target absolute accuracy. The error decays like exp(−π²/c_h) for h = c_h/s; with
+  /// c_h = π² / (ln(1/accuracy) + 10) the errors of E tanh, E tanh² and of the derivative moments
+  /// E tanh', E tanh·tanh', E(tanh'² + tanh·tanh'') stay below `accuracy` for s ∈ [0.05, 12]
+  /// and accuracy ∈ [1e−13, 1e−6] (tests/test_gauss.cpp; the +10 covers the derivatives, whose
+  /// errors are ~10²× those of tanh itself at the same step).
   double accuracy = 1e-13;
   double L = 9.0;       ///< half-width of the truncated line; N(0,1) tail mass beyond 9 is 2e−19
   double h_max = 0.45;  ///< largest step (narrow fields)

@@ -5,9 +5,11 @@
 // Equations as implemented: equations/twomode-phase1.md.
 //
 // The d → ∞ minimiser of the k = ∞ loss (boxed eq. (10), brief §1.5) is the minimiser of the
-// four-variable function F(ω, b, ε₊, ε₋) of brief §2.2; it is found as the fixed point of the
-// stationarity equations (b solved exactly at each sweep), accelerated by Anderson mixing, polished by
-// Newton, and compared with the trivial branch ω = ε = 0, |b| → ∞ (brief §2.3).
+// four-variable function F(ω, b, ε₊, ε₋) of brief §2.2. From the Corollary-1 start, BFGS on F brings the
+// iterate into the basin (F is flat far from the minimum at κt ≳ 3); then the damped fixed point of the
+// stationarity equations (b solved exactly at each evaluation), accelerated by Anderson mixing and
+// polished by Newton, gives the solution and its status. A warm start (continuation) is solved too and
+// the lower F wins. The result is compared with the trivial branch ω = ε = 0, |b| → ∞ (brief §2.3).
 #include <Eigen/Dense>
 #include <string>
 
