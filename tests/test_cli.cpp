@@ -1,1 +1,131 @@
+// The command line end to end: valid runs give schema-valid tables that regenerate from their input;
+// bad input exits 2 with a message naming the field and the allowed range, and writes no file.
 #include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "hdflow/io/table.hpp"
+
+namespace fs = std::filesystem;
+using hdflow::Json;
+
+namespace {
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+fs::path scratch() {
+  static const fs::path d = [] {
+    const fs::path p = fs::temp_directory_path() / ("hdflow_cli_" + std::to_string(::getpid()));
+    fs::create_directories(p);
+    return p;
+  }();
+  return d;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Run run_cli(const std::string& args) {
+  const fs::path o = scratch() / "stdout.txt", e = scratch() / "stderr.txt";
+  const std::string cmd = std::string(HDFLOW_EXE) + " " + args + " > " + o.string() + " 2> " + e.string() + " < /dev/null";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(o), slurp(e)};
+}
+}  // namespace
+
+TEST_CASE("list shows the models with defaults and ranges") {
+  const Run r = run_cli("list");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("twomode.phase1") != std::string::npos);
+  CHECK(r.out.find("p = 0.8  (0, 1)") != std::string::npos);
+  const Run j = run_cli("list twomode.phase1 --json");
+  CHECK(j.code == 0);
+  CHECK(Json::parse(j.out).at(0)["model"] == "twomode.phase1");
+}
+
+TEST_CASE("solve writes a schema-valid table that reproduces the brief and regenerates from its input") {
+  const fs::path out = scratch() / "s1.json";
+  const Run r = run_cli("solve twomode.phase1 --set n=8 --set n_plus=6 --sweep t=0.25,0.5,1 -o " + out.string());
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("3 rows (3 converged)") != std::string::npos);
+  const Json doc = hdflow::read_json_file(out.string());
+  CHECK(hdflow::validate_table(doc).empty());
+  CHECK(doc["input"]["params"]["n"] == 8);
+  CHECK(doc["input"]["params"]["kappa"] == 4.0);  // defaults are resolved into the input
+  CHECK(doc["input"]["solver"].contains("tolerance"));
+  REQUIRE(doc["rows"].size() == 3);
+  CHECK(std::abs(doc["rows"][0]["omega"].get<double>() - 0.8151549895) < 1e-8);  // brief §6.1 S1
+  CHECK(std::abs(doc["rows"][2]["mse_test"].get<double>() - 1.1234479542) < 1e-8);
+  // hdflow solve -c table.json reproduces the rows exactly.
+  const fs::path again = scratch() / "s1_again.json";
+  REQUIRE(run_cli("solve -q -c " + out.string() + " -o " + again.string()).code == 0);
+  const Json doc2 = hdflow::read_json_file(again.string());
+  CHECK(doc2["input"] == doc["input"]);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(doc2["rows"][i]["omega"] == doc["rows"][i]["omega"]);
+}
+
+TEST_CASE("-o - writes the table to stdout; solver options via --set solver.k=v") {
+  const Run r = run_cli("solve twomode.phase1_limit --set t=0.25 --set solver.quadrature_accuracy=1e-12 -o -");
+  REQUIRE(r.code == 0);
+  const Json doc = Json::parse(r.out);
+  CHECK(hdflow::validate_table(doc).empty());
+  CHECK(std::abs(doc["rows"][0]["mse_test"].get<double>() - 1.326349208079) < 1e-10);
+  CHECK(doc["input"]["solver"]["quadrature_accuracy"] == 1e-12);
+}
+
+TEST_CASE("the default scenario runs and its table carries the plot spec") {
+  const fs::path out = scratch() / "scenario.json";
+  const Run r = run_cli("run " + std::string(HDFLOW_SOURCE_DIR) + "/data/scenarios/twomode-phase1.json -q -o " + out.string());
+  REQUIRE(r.code == 0);
+  const Json doc = hdflow::read_json_file(out.string());
+  CHECK(hdflow::validate_table(doc).empty());
+  CHECK(doc["rows"].size() == 100);
+  CHECK(doc.contains("plot"));
+  for (const auto& row : doc["rows"]) CHECK(row["status"] == "converged");
+}
+
+TEST_CASE("bad input: exit 2, the field and its range named, no output file") {
+  struct Bad {
+    std::string args, message;
+  };
+  const fs::path cfg = scratch() / "malformed.json";
+  std::ofstream(cfg) << "{\"model\": \"twomode.phase1\", \"params\": {\"p\": 0.7,}";
+  const fs::path cfg2 = scratch() / "wrongtype.json";
+  std::ofstream(cfg2) << "{\"model\": \"twomode.phase1\", \"params\": {\"sigma\": \"one\"}}";
+  const std::vector<Bad> cases = {
+      {"solve twomode.phase1 --set p=1.5", "p: 1.5: allowed (0, 1)"},
+      {"solve twomode.phase1 --set n=-3", "n: -3: allowed integers in [1, 1000000000]"},
+      {"solve twomode.phase1 --set foo=1", "foo: unknown parameter: allowed names are p, sigma"},
+      {"solve twomode.phase1 --set n=8 --set n_plus=9", "n_plus: 9: allowed range [0, n] = [0, 8]"},
+      {"solve twomode.phase1 --sweep t=0:1:5", "t: 0: allowed (0, 1] (sweep point 0)"},
+      {"solve twomode.phase1 --sweep kappa_t=1:2:3", "sweep kappa_t: not a numeric parameter"},
+      {"solve twomode.phase1 --set solver.damping=2", "solver.damping: 2: allowed (0, 1]"},
+      {"solve twomode.phase9", "model: twomode.phase9: allowed one of twomode.phase1"},
+      {"solve -c " + cfg.string(), "malformed JSON"},
+      {"solve -c " + cfg2.string(), "sigma: \"one\": allowed (0, 1000]"},
+      {"solve -c /nonexistent/config.json", "config: /nonexistent/config.json: file not found"},
+      {"solve twomode.phase1 --bogus-flag", "bogus"},
+  };
+  for (const auto& c : cases) {
+    const fs::path out = scratch() / "never.json";
+    fs::remove(out);
+    const Run r = run_cli(c.args + " -o " + out.string());
+    CAPTURE(c.args);
+    CAPTURE(r.err);
+    CHECK(r.code == 2);
+    CHECK(r.err.find(c.message) != std::string::npos);
+    CHECK(!fs::exists(out));
+  }
+}

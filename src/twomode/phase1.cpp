@@ -220,8 +220,12 @@ double solve_b(const Phase1Params& P, Phase1State s, double b0, gauss::LineQuadr
   double a = std::min(lo, hi), c = std::max(lo, hi);
   (void)glo;
   std::uintmax_t it = 200;
-  const auto r = boost::math::tools::toms748_solve(dFdb, a, c, boost::math::tools::eps_tolerance<double>(53), it);
-  return 0.5 * (r.first + r.second);
+  try {
+    const auto r = boost::math::tools::toms748_solve(dFdb, a, c, boost::math::tools::eps_tolerance<double>(53), it);
+    return 0.5 * (r.first + r.second);
+  } catch (const std::exception&) {
+    return kNaN;  // e.g. a noisy integrand (Monte-Carlo benchmark) that loses the bracket: map is non-finite
+  }
 }
 
 struct Candidate {
