@@ -1,0 +1,21 @@
+# Runs a small sweep through the CLI and draws it with scripts/plot.py; fails if no PNG appears or if
+# plot.py does not reject a missing column with exit code 2.
+file(REMOVE_RECURSE ${OUT})
+file(MAKE_DIRECTORY ${OUT})
+execute_process(COMMAND ${HDFLOW} solve twomode.phase1 --sweep t=0.1:1:5 -q -o ${OUT}/t.json RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "hdflow solve failed: ${rc}")
+endif()
+execute_process(COMMAND /usr/bin/python3 ${SRC}/scripts/plot.py ${OUT}/t.json -o ${OUT}/t.png RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT EXISTS ${OUT}/t.png)
+  message(FATAL_ERROR "plot.py failed: ${rc}")
+endif()
+file(SIZE ${OUT}/t.png size)
+if(size LESS 10000)
+  message(FATAL_ERROR "plot.py wrote a suspiciously small PNG (${size} bytes)")
+endif()
+execute_process(COMMAND /usr/bin/python3 ${SRC}/scripts/plot.py ${OUT}/t.json --y no_such_column -o ${OUT}/bad.png
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR EXISTS ${OUT}/bad.png OR NOT err MATCHES "no_such_column")
+  message(FATAL_ERROR "plot.py should reject an unknown column with exit 2: rc=${rc} err=${err}")
+endif()
