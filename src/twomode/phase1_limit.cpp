@@ -8,14 +8,14 @@
 
 namespace hdflow::twomode {
 
+// The same parameters as phase 1 without the finite-n ones (n, n₊, λ, ℓ, ansatz).
 const std::vector<ParamSpec>& Phase1LimitParams::specs() {
-  using K = ParamSpec::Kind;
-  static const std::vector<ParamSpec> specs = {
-      {"p", K::real, 0.8, 0, 1, true, true, "population weight of the +mu mode, eq. (1)", {}, ""},
-      {"sigma", K::real, 1.0, 0, 1e3, true, false, "within-mode standard deviation, eq. (1)", {}, ""},
-      {"kappa", K::real, 4.0, 0, 1e3, true, false, "dilation constant kappa of eq. (11)", {}, ""},
-      {"t", K::real, 0.5, 0, 1, true, false, "dilated time of phase 1", {}, ""},
-  };
+  static const std::vector<ParamSpec> specs = [] {
+    std::vector<ParamSpec> out;
+    for (const auto& s : Phase1Params::specs())
+      if (s.name == "p" || s.name == "sigma" || s.name == "kappa" || s.name == "t") out.push_back(s);
+    return out;
+  }();
   return specs;
 }
 
