@@ -4,7 +4,10 @@
 
 #include "hdflow/core/status.hpp"
 #include "hdflow/twomode/phase1.hpp"
+#include "hdflow/twomode/curve.hpp"
+#include "hdflow/twomode/generate.hpp"
 #include "hdflow/twomode/phase1_limit.hpp"
+#include "hdflow/twomode/phase2.hpp"
 
 namespace hdflow {
 
@@ -51,6 +54,19 @@ twomode::Phase1Options phase1_options(const Json& solver) {
   return o;
 }
 
+// Cross-field validation of a model's parameter struct, as "field: value: allowed range" messages.
+template <class Params>
+std::function<std::vector<std::string>(const Json&)> errors_of() {
+  return [](const Json& p) {
+    try {
+      (void)Params::from_json(p);
+      return std::vector<std::string>{};
+    } catch (const InputError& e) {
+      return e.violations;
+    }
+  };
+}
+
 std::vector<ModelInfo> make_models() {
   std::vector<ModelInfo> v;
   {
@@ -62,17 +78,7 @@ std::vector<ModelInfo> make_models() {
     m.params = twomode::Phase1Params::specs();
     m.solver = phase1_solver_specs();
     m.units = twomode_units();
-    m.validate_point = [](const Json& p) {
-      Json q = p;
-      return [&] {
-        try {
-          (void)twomode::Phase1Params::from_json(q);
-          return std::vector<std::string>{};
-        } catch (const InputError& e) {
-          return e.violations;
-        }
-      }();
-    };
+    m.validate_point = errors_of<twomode::Phase1Params>();
     m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
       const auto P = twomode::Phase1Params::from_json(params);
       const auto sol = twomode::solve_phase1(P, phase1_options(solver), warm);
@@ -96,13 +102,73 @@ std::vector<ModelInfo> make_models() {
     m.units = twomode_units();
     m.units["E_s_phi"] = "E[s tanh(kappa t (zeta + kappa t s) + h)]";
     m.units["E_phi2"] = "E[tanh^2(...)], equal to E_s_phi (posterior-mean identity)";
-    m.validate_point = [](const Json&) { return std::vector<std::string>{}; };
+    m.validate_point = errors_of<twomode::Phase1LimitParams>();
     m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd*) {
       const auto P = twomode::Phase1LimitParams::from_json(params);
       const auto s = twomode::solve_phase1_limit(P, solver.value("quadrature_accuracy", 1e-14));
       Json row = {{"kappa_t", P.kappa * P.t}};
       row.update(twomode::phase1_limit_row(s));
       return PointResult{row, Eigen::VectorXd()};
+    };
+    v.push_back(std::move(m));
+  }
+  {
+    ModelInfo m;
+    m.name = "twomode.phase2";
+    m.summary = "Two-mode mixture, phase 2 (t in [1,2]): c, m, signed q_eta, q_xi, q, train/test MSE in closed form "
+                "(Result 2 corrected, k noise samples per datum), with Corollary 3-4 (n -> inf) columns";
+    m.reference = "seed 003 Result 2, Cor. 3-4; brief phase-aware-gmm.md §3; equations/twomode-phase2.md";
+    m.params = twomode::Phase2Params::specs();
+    m.units = twomode_units();
+    m.units["tau"] = "interpolation weight: t - 1 (d = inf) or tau_d(t) (finite d)";
+    m.units["q_eta"] = "s_i z_i.u/d (signed, phase 2)";
+    m.units["q_xi"] = "s_i x0.u/d (signed, phase 2; 0 for k = inf)";
+    m.units["K"] = "[lambda(1+sigma^2) + (n-1)sigma^2]/(n+lambda)";
+    m.units["c_n_inf"] = "Corollary 3 corrected: c* of eq. (9)";
+    m.validate_point = errors_of<twomode::Phase2Params>();
+    m.solve_point = [](const Json& params, const Json&, const Eigen::VectorXd*) {
+      return PointResult{twomode::phase2_row(twomode::solve_phase2(twomode::Phase2Params::from_json(params))), {}};
+    };
+    v.push_back(std::move(m));
+  }
+  {
+    ModelInfo m;
+    m.name = "twomode.curve";
+    m.summary = "Two-mode mixture over the whole dilated time t in [0,2] (phase 1 then phase 2, column phase), "
+                "or the undilated schedule tau = t at finite d for contrast";
+    m.reference = "seed 003 Results 1-2; brief phase-aware-gmm.md §2-3, §4.5; equations/twomode-curve.md";
+    m.params = twomode::CurveParams::specs();
+    m.solver = phase1_solver_specs();
+    m.units = twomode_units();
+    m.units["phase"] = "1 (t <= 1, or t sqrt(d) <= kappa undilated) or 2";
+    m.units["tau"] = "interpolation weight tau(t) (0 in phase 1 at d = inf)";
+    m.validate_point = errors_of<twomode::CurveParams>();
+    m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
+      Eigen::VectorXd state;
+      Json row = twomode::curve_row(twomode::CurveParams::from_json(params), phase1_options(solver), warm, state);
+      return PointResult{row, state};
+    };
+    v.push_back(std::move(m));
+  }
+  {
+    ModelInfo m;
+    m.name = "twomode.generate";
+    m.summary = "Two-mode mixture, law of generated samples: mode weight p_hat and variance sigma2_hat with the "
+                "learned denoiser (Results 1-3, Cor. 5 corrected) or the exact one (Prop. 1, finite or infinite d)";
+    m.reference = "seed 003 Prop. 1, Result 3, Cor. 5; brief phase-aware-gmm.md §4; equations/twomode-generate.md";
+    m.params = twomode::GenerateParams::specs();
+    m.units = {{"p_hat", "generated weight of the +mu mode, P(mu.X > 0) at the end of generation"},
+               {"p_hat_t1", "P(mu.X > 0) at t = 1 (end of phase 1)"},
+               {"sigma2_hat", "orthogonal variance |X_perp|^2/d of generated samples"},
+               {"R1", "generated mode mean along mu: s mu.X/d at t = 2"},
+               {"A_eta", "generated mode mean along e_eta = eta_s/|eta_s| (times sqrt(d))"},
+               {"A_xi", "generated mode mean along e_xi (k finite)"},
+               {"mean_dist2", "|mean - mu|^2/d = (1 - R1)^2 + A_eta^2 + A_xi^2"},
+               {"p_kappa_frozen", "p Phi(kappa) + (1-p) Phi(-kappa): frozen-sign p^kappa of Prop. 1"},
+               {"p_kappa_euler", "Euler node at t = 1, d -> inf"}};
+    m.validate_point = errors_of<twomode::GenerateParams>();
+    m.solve_point = [](const Json& params, const Json&, const Eigen::VectorXd*) {
+      return PointResult{twomode::generate_row(twomode::generate(twomode::GenerateParams::from_json(params))), {}};
     };
     v.push_back(std::move(m));
   }
