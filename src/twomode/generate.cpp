@@ -92,11 +92,13 @@ struct Schedule {
   bool dilated;
   double kappa, d;
   double T() const { return dilated ? 2.0 : 1.0; }
-  // τ(t), τ'(t): eq. (11) or τ = t.
-  std::pair<double, double> tau(double t) const {
+  // τ(t), τ'(t): eq. (11) or τ = t. At the kink t = 1 the phase-1 slope is used unless `phase2` asks for
+  // the right derivative (RK4 stages of the phase-2 interval; an Euler node at t = 1 steps with τ'(1⁻),
+  // the convention of the published protocol, which reproduces the brief's §4.2 table).
+  std::pair<double, double> tau(double t, bool phase2 = false) const {
     if (!dilated) return {t, 1.0};
     const double a = kappa / std::sqrt(d);
-    if (t <= 1.0) return {a * t, a};
+    if (t < 1.0 || (t == 1.0 && !phase2)) return {a * t, a};
     return {a + (1.0 - a) * (t - 1.0), 1.0 - a};
   }
 };
@@ -105,8 +107,8 @@ struct Schedule {
 double g_exact(double tau, double s2) { return (s2 * tau - (1 - tau)) / ((1 - tau) * (1 - tau) + s2 * tau * tau); }
 
 // dM/dt = τ'[(c* − 1)/(1 − τ) M + m*/(1 − τ) tanh(β d M/(α² + σ²β²) + h)], m*/(1 − τ) = (1 − τ)/(α² + σ²β²).
-double vM(const Schedule& S, double s2, double h, double t, double M) {
-  const auto [tau, dtau] = S.tau(t);
+double vM(const Schedule& S, double s2, double h, double t, double M, bool phase2 = false) {
+  const auto [tau, dtau] = S.tau(t, phase2);
   const double a = 1 - tau, v = a * a + s2 * tau * tau;
   return dtau * (g_exact(tau, s2) * M + (a / v) * std::tanh(tau * S.d * M / v + h));
 }
@@ -135,10 +137,11 @@ ExactEnd exact_flow(const Schedule& S, double s2, double h, double M0, int euler
     e.P_end = P;
     return e;
   }
+  bool phase2 = false;
   const OdeRhs f = [&](double t, const Eigen::VectorXd& y, Eigen::VectorXd& dy) {
-    const auto [tau, dtau] = S.tau(t);
+    const auto [tau, dtau] = S.tau(t, phase2);
     dy.resize(2);
-    dy[0] = vM(S, s2, h, t, y[0]);
+    dy[0] = vM(S, s2, h, t, y[0], phase2);
     dy[1] = 2 * dtau * g_exact(tau, s2) * y[1];
   };
   Eigen::VectorXd y(2);
@@ -146,6 +149,7 @@ ExactEnd exact_flow(const Schedule& S, double s2, double h, double M0, int euler
   if (S.dilated) {
     y = integrate_fixed(f, 0, 1, y, steps_per_unit, FixedScheme::rk4);
     e.M_t1 = y[0];
+    phase2 = true;
     y = integrate_fixed(f, 1, 2, y, steps_per_unit, FixedScheme::rk4);
   } else {
     y = integrate_fixed(f, 0, 1, y, steps_per_unit, FixedScheme::rk4);
