@@ -207,17 +207,15 @@ Json resolve_input(const Json& config_in) {
   const ModelInfo& m = find_model(config["model"].get<std::string>());
   const Json given = config.value("params", Json::object());
   const SweepSpec sweep = SweepSpec::from_json(config.contains("sweep") ? config["sweep"] : Json());
-  // Swept names must be numeric parameters of the model.
+  // Swept names must be parameters of the model (their values are checked point by point below).
   std::vector<std::string> v;
   for (const auto& ax : sweep.axes) {
     bool ok = false;
-    for (const auto& s : m.params)
-      ok = ok || (s.name == ax.name && (s.kind == K::real || s.kind == K::integer));
+    for (const auto& s : m.params) ok = ok || s.name == ax.name;
     if (!ok) {
       std::string names;
-      for (const auto& s : m.params)
-        if (s.kind == K::real || s.kind == K::integer) names += (names.empty() ? "" : ", ") + s.name;
-      v.push_back("sweep " + ax.name + ": not a numeric parameter of " + m.name + ": allowed " + names);
+      for (const auto& s : m.params) names += (names.empty() ? "" : ", ") + s.name;
+      v.push_back("sweep " + ax.name + ": not a parameter of " + m.name + ": allowed " + names);
     }
   }
   throw_if_invalid(v);
@@ -257,7 +255,7 @@ Table solve(const Json& input, const ProgressCallback& progress) {
   t.units = m.units;
   t.rows = run_sweep(
       sweep,
-      [&](const std::vector<std::pair<std::string, double>>& point, const Eigen::VectorXd* warm) {
+      [&](const SweepPoint& point, const Eigen::VectorXd* warm) {
         Json p = base;
         for (const auto& [k, x] : point) p[k] = x;
         PointResult r = m.solve_point(p, solver, warm);

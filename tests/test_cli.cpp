@@ -110,7 +110,7 @@ TEST_CASE("bad input: exit 2, the field and its range named, no output file") {
       {"solve twomode.phase1 --set foo=1", "foo: unknown parameter: allowed names are p, sigma"},
       {"solve twomode.phase1 --set n=8 --set n_plus=9", "n_plus: 9: allowed range [0, n] = [0, 8]"},
       {"solve twomode.phase1 --sweep t=0:1:5", "t: 0: allowed (0, 1] (sweep point 0)"},
-      {"solve twomode.phase1 --sweep kappa_t=1:2:3", "sweep kappa_t: not a numeric parameter"},
+      {"solve twomode.phase1 --sweep kappa_t=1:2:3", "sweep kappa_t: not a parameter of twomode.phase1"},
       {"solve twomode.phase1 --set solver.damping=2", "solver.damping: 2: allowed (0, 1]"},
       {"solve twomode.phase9", "model: twomode.phase9: allowed one of twomode.phase1"},
       {"solve -c " + cfg.string(), "malformed JSON"},

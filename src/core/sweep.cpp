@@ -28,16 +28,37 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-std::vector<double> linspace(const std::string& name, double a, double b, long n) {
+std::vector<Json> linspace(const std::string& name, double a, double b, long n, bool log_spacing) {
   if (n < 1 || n > 10'000'000)
     throw InputError({"sweep " + name + ".points: " + std::to_string(n) + ": allowed integers in [1, 10000000]"});
-  std::vector<double> v(static_cast<std::size_t>(n));
-  for (long k = 0; k < n; ++k)
-    v[static_cast<std::size_t>(k)] = n == 1 ? a : a + (b - a) * static_cast<double>(k) / static_cast<double>(n - 1);
+  if (log_spacing && !(a > 0 && b > 0))
+    throw InputError({"sweep " + name + ": from " + std::to_string(a) + " to " + std::to_string(b) +
+                      ": allowed positive ends with log spacing"});
+  std::vector<Json> v(static_cast<std::size_t>(n));
+  for (long k = 0; k < n; ++k) {
+    const double f = n == 1 ? 0.0 : static_cast<double>(k) / static_cast<double>(n - 1);
+    v[static_cast<std::size_t>(k)] = log_spacing ? a * std::pow(b / a, f) : a + (b - a) * f;
+  }
   if (n > 1) v.back() = b;
   return v;
 }
 }  // namespace
+
+Json parse_cli_value(const std::string& text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  if (text == "null") return nullptr;
+  try {
+    std::size_t pos = 0;
+    const double x = std::stod(text, &pos);
+    if (pos == text.size()) {
+      const bool integral = text.find_first_of(".eE") == std::string::npos && std::abs(x) < 9e15;
+      return integral ? Json(static_cast<long long>(x)) : Json(x);
+    }
+  } catch (const std::exception&) {
+  }
+  return text;
+}
 
 SweepAxis parse_sweep_axis(const std::string& text) {
   const auto eq = text.find('=');
@@ -48,13 +69,18 @@ SweepAxis parse_sweep_axis(const std::string& text) {
   const std::string rhs = text.substr(eq + 1);
   if (rhs.find(':') != std::string::npos) {
     const auto parts = split(rhs, ':');
-    if (parts.size() != 3) throw InputError({"sweep " + ax.name + ": '" + rhs + "': allowed form a:b:n"});
+    const bool log_spacing = parts.size() == 4 && parts[3] == "log";
+    if (parts.size() != 3 && !log_spacing)
+      throw InputError({"sweep " + ax.name + ": '" + rhs + "': allowed form a:b:n or a:b:n:log"});
     const double n = parse_number(ax.name + ".points", parts[2]);
     if (n != std::floor(n)) throw InputError({"sweep " + ax.name + ".points: " + parts[2] + ": allowed integers in [1, 10000000]"});
     ax.values = linspace(ax.name, parse_number(ax.name + ".from", parts[0]), parse_number(ax.name + ".to", parts[1]),
-                         static_cast<long>(n));
+                         static_cast<long>(n), log_spacing);
   } else {
-    for (const auto& p : split(rhs, ',')) ax.values.push_back(parse_number(ax.name, p));
+    for (const auto& p : split(rhs, ',')) {
+      if (p.empty()) throw InputError({"sweep " + ax.name + ": '" + rhs + "': allowed a comma-separated list without empty items"});
+      ax.values.push_back(parse_cli_value(p));
+    }
     if (ax.values.empty()) throw InputError({"sweep " + ax.name + ": empty: allowed at least one value"});
   }
   return ax;
@@ -66,8 +92,8 @@ std::size_t SweepSpec::size() const {
   return n;
 }
 
-std::vector<std::pair<std::string, double>> SweepSpec::point(std::size_t i) const {
-  std::vector<std::pair<std::string, double>> p(axes.size());
+SweepPoint SweepSpec::point(std::size_t i) const {
+  SweepPoint p(axes.size());
   for (std::size_t k = axes.size(); k-- > 0;) {
     const std::size_t n = axes[k].values.size();
     p[k] = {axes[k].name, axes[k].values[i % n]};
@@ -101,12 +127,16 @@ SweepSpec SweepSpec::from_json(const Json& j) {
       if (!a["values"].is_array() || a["values"].empty())
         throw InputError({"sweep " + ax.name + ".values: " + a["values"].dump() + ": allowed a non-empty array of numbers"});
       for (const auto& v : a["values"]) {
-        if (!v.is_number()) throw InputError({"sweep " + ax.name + ".values: " + v.dump() + ": allowed numbers"});
-        ax.values.push_back(v.get<double>());
+        if (v.is_structured() || v.is_null())
+          throw InputError({"sweep " + ax.name + ".values: " + v.dump() + ": allowed numbers, strings or booleans"});
+        ax.values.push_back(v);
       }
     } else if (a.contains("from") && a.contains("to") && a.contains("points") && a["from"].is_number() &&
                a["to"].is_number() && a["points"].is_number_integer()) {
-      ax.values = linspace(ax.name, a["from"].get<double>(), a["to"].get<double>(), a["points"].get<long>());
+      const std::string spacing = a.value("spacing", "linear");
+      if (spacing != "linear" && spacing != "log")
+        throw InputError({"sweep " + ax.name + ".spacing: " + spacing + ": allowed linear or log"});
+      ax.values = linspace(ax.name, a["from"].get<double>(), a["to"].get<double>(), a["points"].get<long>(), spacing == "log");
     } else {
       throw InputError({"sweep " + ax.name + ": " + a.dump() + ": allowed {\"values\": [...]} or numbers from, to and integer points"});
     }

@@ -110,22 +110,6 @@ Json resolve_params(const std::vector<ParamSpec>& specs, const Json& given, cons
   return out;
 }
 
-Json parse_cli_value(const std::string& text) {
-  if (text == "true") return true;
-  if (text == "false") return false;
-  if (text == "null") return nullptr;
-  try {
-    std::size_t pos = 0;
-    const double x = std::stod(text, &pos);
-    if (pos == text.size()) {
-      const bool integral = text.find_first_of(".eE") == std::string::npos && std::abs(x) < 9e15;
-      return integral ? Json(static_cast<long long>(x)) : Json(x);
-    }
-  } catch (const std::exception&) {
-  }
-  return text;
-}
-
 }  // namespace hdflow
 
 namespace hdflow {

@@ -18,12 +18,19 @@ namespace hdflow {
 
 using Json = nlohmann::ordered_json;
 
+/// `--set k=v` and sweep list values: JSON literals (numbers, true/false, null) or plain strings.
+Json parse_cli_value(const std::string& text);
+
+/// One axis: numbers, or any JSON scalars (e.g. the choices of a string parameter).
 struct SweepAxis {
   std::string name;
-  std::vector<double> values;
+  std::vector<Json> values;
 };
 
-/// Parses "name=a:b:n" (n points from a to b inclusive, n ≥ 1; n = 1 gives a) or "name=v1,v2,...".
+using SweepPoint = std::vector<std::pair<std::string, Json>>;
+
+/// Parses "name=a:b:n" (n points from a to b inclusive, n ≥ 1; n = 1 gives a), "name=a:b:n:log"
+/// (geometric spacing, a, b > 0) or "name=v1,v2,..." (numbers or words, e.g. schedule=dilated,undilated).
 /// Throws InputError naming the field on malformed text.
 SweepAxis parse_sweep_axis(const std::string& text);
 
@@ -31,11 +38,12 @@ struct SweepSpec {
   std::vector<SweepAxis> axes;
   std::size_t size() const;  ///< number of points (1 if there are no axes)
   /// The parameter values of point i (last axis fastest).
-  std::vector<std::pair<std::string, double>> point(std::size_t i) const;
+  SweepPoint point(std::size_t i) const;
   /// Index of the point that precedes i on the same line of the last axis, if any.
   std::optional<std::size_t> previous_on_line(std::size_t i) const;
   Json to_json() const;
-  static SweepSpec from_json(const Json& j);  ///< accepts [{"name","from","to","points"} | {"name","values"}]
+  /// Accepts [{"name","values"} | {"name","from","to","points"[,"spacing":"log"]}].
+  static SweepSpec from_json(const Json& j);
 };
 
 enum class Progress { Continue, Abort };
@@ -49,7 +57,7 @@ struct PointResult {
 
 /// Solves one point; `warm` is the state of the previous point on the same line, or nullptr.
 using PointSolver =
-    std::function<PointResult(const std::vector<std::pair<std::string, double>>& point, const Eigen::VectorXd* warm)>;
+    std::function<PointResult(const SweepPoint& point, const Eigen::VectorXd* warm)>;
 
 /// Runs the sweep serially with continuation; rows gain "warm_start_from" (index or null).
 /// Returns the rows solved before an Abort (the caller decides what to do with a partial sweep).

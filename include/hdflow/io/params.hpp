@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hdflow/core/sweep.hpp"  // parse_cli_value
+
 namespace hdflow {
 
 using Json = nlohmann::ordered_json;
@@ -32,8 +34,6 @@ struct ParamSpec {
 /// Null defaults stay null (derived later by the model).
 Json resolve_params(const std::vector<ParamSpec>& specs, const Json& given, const std::string& prefix = "");
 
-/// `--set k=v` values: JSON literals (numbers, true/false, null) or plain strings.
-Json parse_cli_value(const std::string& text);
 
 /// Formats a number for messages without trailing noise.
 std::string format_number(double x);
