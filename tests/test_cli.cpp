@@ -117,6 +117,14 @@ TEST_CASE("bad input: exit 2, the field and its range named, no output file") {
       {"solve -c " + cfg2.string(), "sigma: \"one\": allowed (0, 1000]"},
       {"solve -c /nonexistent/config.json", "config: /nonexistent/config.json: file not found"},
       {"solve twomode.phase1 --bogus-flag", "bogus"},
+      {"solve twomode.generate --set kappa=0", "kappa: 0: allowed (0, 1000]"},
+      {"solve twomode.generate --set denoiser=exact --set kappa=-1", "kappa: -1: allowed (0, 1000]"},
+      {"solve twomode.phase2 --set t=0.5", "t: 0.5: allowed [1, 2]"},
+      {"solve twomode.phase2 --set n=0", "n: 0: allowed integers in [1, 1000000000]"},
+      {"solve twomode.curve --set t=2.5", "t: 2.5: allowed [0, 2]"},
+      {"solve twomode.curve --set schedule=undilated --set d=1000 --set t=1.5", "t: 1.5: allowed [0, 1] with schedule = undilated"},
+      {"solve twomode.generate --set n=0", "n: 0: allowed integers in [1, 1000000000]"},
+      {"solve twomode.generate --sweep schedule=dilated,sideways", "schedule: sideways: allowed one of dilated, undilated (sweep point 1)"},
   };
   for (const auto& c : cases) {
     const fs::path out = scratch() / "never.json";

@@ -1,6 +1,7 @@
 #include "hdflow/core/sweep.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "hdflow/core/status.hpp"
@@ -28,6 +29,12 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+std::string format_g12(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.12g", x);
+  return buf;
+}
+
 std::vector<Json> linspace(const std::string& name, double a, double b, long n, bool log_spacing) {
   if (n < 1 || n > 10'000'000)
     throw InputError({"sweep " + name + ".points: " + std::to_string(n) + ": allowed integers in [1, 10000000]"});
@@ -37,7 +44,9 @@ std::vector<Json> linspace(const std::string& name, double a, double b, long n, 
   std::vector<Json> v(static_cast<std::size_t>(n));
   for (long k = 0; k < n; ++k) {
     const double f = n == 1 ? 0.0 : static_cast<double>(k) / static_cast<double>(n - 1);
-    v[static_cast<std::size_t>(k)] = log_spacing ? a * std::pow(b / a, f) : a + (b - a) * f;
+    double x = log_spacing ? a * std::pow(b / a, f) : a + (b - a) * f;
+    if (log_spacing) x = std::stod(format_g12(x));  // 5000, not 4999.999999999999
+    v[static_cast<std::size_t>(k)] = x;
   }
   if (n > 1) v.back() = b;
   return v;
