@@ -20,4 +20,16 @@ using Objective = std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd
 MinimiseReport minimise_bfgs(const Objective& f, Eigen::VectorXd& x, double grad_tol = 1e-9, int max_iterations = 500,
                              double initial_step = 0.1);
 
+struct LbfgsOptions {
+  int memory = 10;           ///< number of correction pairs
+  double grad_tol = 1e-8;    ///< stop when ‖∇f‖∞ ≤ grad_tol
+  int max_iterations = 5000;
+  double c1 = 1e-4, c2 = 0.9;  ///< Wolfe constants
+};
+
+/// Limited-memory BFGS (two-loop recursion) with a strong-Wolfe line search (Nocedal & Wright,
+/// Algorithms 7.4, 3.5, 3.6). For the finite-d trainers (2d + 2 parameters). Returns the report;
+/// x holds the last accepted iterate (never a non-finite one).
+MinimiseReport minimise_lbfgs(const Objective& f, Eigen::VectorXd& x, const LbfgsOptions& opt = {});
+
 }  // namespace hdflow
