@@ -82,6 +82,9 @@ Json curve_row(const CurveParams& C, const Phase1Options& opt, const Eigen::Vect
     }
     const Phase1Params P = Phase1Params::from_json(p);
     const Phase1Solution s = solve_phase1(P, opt, warm);
+    row["kappa_t"] = P.kappa_t();
+    row["n_plus"] = P.n_plus_resolved();
+    row["n_minus"] = P.n_minus_resolved();
     row.update(phase1_row(s));
     if (s.branch == "learned") {
       state.resize(4);

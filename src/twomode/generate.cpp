@@ -31,7 +31,7 @@ const std::vector<ParamSpec>& GenerateParams::specs() {
     s.push_back({"d", K::real, 0, 0, 1e12, false, false, "dimension of the exact M-dynamics; 0 means d = inf", {}, ""});
     s.push_back({"euler_steps", K::integer, 0, 0, 1e8, false, false,
                  "explicit Euler steps over the whole schedule (exact denoiser, finite d); 0: continuous time", {}, ""});
-    s.push_back({"steps", K::integer, 200, 10, 1e6, false, false, "RK4 steps per unit of t", {}, ""});
+    s.push_back({"steps", K::integer, 200, 10, 1e6, false, false, "RK4 steps on [0,1] of the learned phase-1 flow", {}, ""});
     s.push_back({"nodes", K::integer, 12, 1, 60, false, false, "Gauss-Hermite nodes per axis over (Y+, Y-)(0)", {}, ""});
     return s;
   }();
@@ -72,6 +72,8 @@ std::vector<std::string> GenerateParams::validate() const {
   if (!dilated && d <= 0) v.push_back("d: 0: allowed d > 0 with schedule = undilated (the undilated d -> inf limit is degenerate)");
   if (dilated && d > 0 && !(kappa < std::sqrt(d)))
     v.push_back("d: " + format_number(d) + ": allowed d > kappa^2 = " + format_number(kappa * kappa) + " or 0");
+  if (euler_steps > 0 && dilated && euler_steps % 2 == 1)
+    v.push_back("euler_steps: " + std::to_string(euler_steps) + ": allowed even numbers with schedule = dilated (t = 1 is a grid node)");
   if (euler_steps > 0 && d <= 0)
     v.push_back("euler_steps: " + std::to_string(euler_steps) + ": allowed 0 when d = inf (Euler grids need a finite d)");
   return v;
@@ -137,6 +139,8 @@ ExactEnd exact_flow(const Schedule& S, double s2, double h, double M0, int euler
     e.P_end = P;
     return e;
   }
+  // Continuous time: adaptive rk8pd (the tanh front has width O(1/√d) in M, so fixed steps would need
+  // h√d ≪ 1), phase by phase so that τ' is smooth on each interval.
   bool phase2 = false;
   const OdeRhs f = [&](double t, const Eigen::VectorXd& y, Eigen::VectorXd& dy) {
     const auto [tau, dtau] = S.tau(t, phase2);
@@ -146,14 +150,17 @@ ExactEnd exact_flow(const Schedule& S, double s2, double h, double M0, int euler
   };
   Eigen::VectorXd y(2);
   y << M0, 1.0;
+  (void)steps_per_unit;
+  const OdeOptions tight{1e-11, 1e-13 / std::sqrt(S.d), 1e-6};
+  auto run = [&](double a, double b) {
+    const OdeResult r = integrate_adaptive(f, a, y, {b}, tight);
+    y = r.states.empty() ? Eigen::VectorXd::Constant(2, std::nan("")) : r.states.back();
+  };
+  run(0, 1);
+  e.M_t1 = y[0];
   if (S.dilated) {
-    y = integrate_fixed(f, 0, 1, y, steps_per_unit, FixedScheme::rk4);
-    e.M_t1 = y[0];
     phase2 = true;
-    y = integrate_fixed(f, 1, 2, y, steps_per_unit, FixedScheme::rk4);
-  } else {
-    y = integrate_fixed(f, 0, 1, y, steps_per_unit, FixedScheme::rk4);
-    e.M_t1 = y[0];
+    run(1, 2);
   }
   e.M_end = y[0];
   e.P_end = y[1];

@@ -25,8 +25,8 @@ struct GenerateParams {
   bool exact = false;     ///< denoiser: exact (Prop. 1) or learned (Results 1–3)
   bool dilated = true;    ///< schedule (11) on [0, 2], or undilated τ = t on [0, 1] (exact denoiser only)
   double d = 0;           ///< 0: d = ∞; otherwise the finite-d M-dynamics (exact denoiser)
-  int euler_steps = 0;    ///< exact, finite d: explicit Euler steps over the whole schedule (0: RK4 with `steps` per unit time)
-  int steps = 200;        ///< RK4 steps per unit of t (learned phase 1; exact continuous time)
+  int euler_steps = 0;    ///< exact, finite d: explicit Euler steps over the whole schedule (0: continuous time, adaptive rk8pd)
+  int steps = 200;        ///< RK4 steps on [0, 1] of the learned phase-1 flow (learned phase 1; exact continuous time)
   int nodes = 12;         ///< Gauss–Hermite nodes per axis over (Y₊, Y₋)(0)
 
   static const std::vector<ParamSpec>& specs();
