@@ -8,6 +8,7 @@
 #include "hdflow/twomode/generate.hpp"
 #include "hdflow/twomode/phase1_limit.hpp"
 #include "hdflow/twomode/phase2.hpp"
+#include "hdflow/twomode/sim.hpp"
 
 namespace hdflow {
 
@@ -68,6 +69,46 @@ std::function<std::vector<std::string>(const Json&)> errors_of() {
   };
 }
 
+// Simulation of the two-mode models: map a model's parameters onto the simulated setting.
+twomode::SimPointParams sim_params(const Json& p) {
+  twomode::SimPointParams P;
+  P.p = p.value("p", 0.8);
+  P.sigma = p.value("sigma", 1.0);
+  P.kappa = p.value("kappa", 4.0);
+  P.lambda = p.value("lambda", 0.1);
+  P.ell = p.value("ell", 0.1);
+  P.t = p.value("t", 0.5);
+  P.n = p.value("n", 128);
+  P.n_plus = p.contains("n_plus") && !p["n_plus"].is_null() ? p["n_plus"].get<double>() : -1.0;
+  P.k = p.value("k", 0);
+  P.dilated = p.value("schedule", std::string("dilated")) == "dilated";
+  return P;
+}
+
+std::vector<std::string> validate_twomode_sim(const Json& p, const Json& simulation) {
+  std::vector<std::string> v;
+  const twomode::SimOptions o = twomode::SimOptions::from_json(simulation);
+  const twomode::SimPointParams P = sim_params(p);
+  if (P.dilated && !(P.kappa < std::sqrt(static_cast<double>(o.d))))
+    v.push_back("simulation.d: " + std::to_string(o.d) + ": allowed d > kappa^2 = " + format_number(P.kappa * P.kappa) +
+                " (tau(1) = kappa/sqrt(d) < 1)");
+  if (P.n_plus >= 0 && P.n_plus != std::floor(P.n_plus))
+    v.push_back("n_plus: " + format_number(P.n_plus) + ": allowed integers for a simulation (a dataset has whole classes)");
+  // Memory per replica: data, noise vectors and k noise samples (n d (2 + k) doubles), plus particles.
+  const double particles = p.value("particles", 0);
+  const int threads = std::max(1, std::min(o.seeds, o.threads > 0 ? o.threads : 2));
+  const double bytes = 8.0 * o.d * (P.n * (2.0 + P.k) * threads + particles + 4.0 * o.d * 0);
+  const double limit = 8.0 * 1024 * 1024 * 1024;
+  if (bytes > limit)
+    v.push_back("n: " + std::to_string(P.n) + ": allowed n d (2 + k) threads + particles d doubles <= 8 GiB (here " +
+                format_number(bytes / (1024.0 * 1024 * 1024)) + " GiB at d = " + std::to_string(o.d) + ")");
+  return v;
+}
+
+std::vector<Json> simulate_twomode(const Json& p, const Json& simulation) {
+  return {twomode::simulate_point(sim_params(p), twomode::SimOptions::from_json(simulation))};
+}
+
 std::vector<ModelInfo> make_models() {
   std::vector<ModelInfo> v;
   {
@@ -80,6 +121,9 @@ std::vector<ModelInfo> make_models() {
     m.solver = phase1_solver_specs();
     m.units = twomode_units();
     m.validate_point = errors_of<twomode::Phase1Params>();
+    m.simulation = twomode::SimOptions::specs();
+    m.validate_simulation = validate_twomode_sim;
+    m.simulate_point = simulate_twomode;
     m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
       const auto P = twomode::Phase1Params::from_json(params);
       const auto sol = twomode::solve_phase1(P, phase1_options(solver), warm);
@@ -88,7 +132,7 @@ std::vector<ModelInfo> make_models() {
       Eigen::VectorXd state(4);
       state << sol.state.omega, sol.state.b, sol.state.eps_plus, sol.state.eps_minus;
       if (sol.branch != "learned") state.resize(0);
-      return PointResult{row, state};
+      return PointResult{row, state, {}};
     };
     v.push_back(std::move(m));
   }
@@ -109,7 +153,7 @@ std::vector<ModelInfo> make_models() {
       const auto s = twomode::solve_phase1_limit(P, solver.value("quadrature_accuracy", 1e-14));
       Json row = {{"kappa_t", P.kappa * P.t}};
       row.update(twomode::phase1_limit_row(s));
-      return PointResult{row, Eigen::VectorXd()};
+      return PointResult{row, Eigen::VectorXd(), {}};
     };
     v.push_back(std::move(m));
   }
@@ -127,8 +171,11 @@ std::vector<ModelInfo> make_models() {
     m.units["K"] = "[lambda(1+sigma^2) + (n-1)sigma^2]/(n+lambda)";
     m.units["c_n_inf"] = "Corollary 3 corrected: c* of eq. (9)";
     m.validate_point = errors_of<twomode::Phase2Params>();
+    m.simulation = twomode::SimOptions::specs();
+    m.validate_simulation = validate_twomode_sim;
+    m.simulate_point = simulate_twomode;
     m.solve_point = [](const Json& params, const Json&, const Eigen::VectorXd*) {
-      return PointResult{twomode::phase2_row(twomode::solve_phase2(twomode::Phase2Params::from_json(params))), {}};
+      return PointResult{twomode::phase2_row(twomode::solve_phase2(twomode::Phase2Params::from_json(params))), {}, {}};
     };
     v.push_back(std::move(m));
   }
@@ -144,10 +191,13 @@ std::vector<ModelInfo> make_models() {
     m.units["phase"] = "1 (t <= 1, or t sqrt(d) <= kappa undilated) or 2";
     m.units["tau"] = "interpolation weight tau(t) (0 in phase 1 at d = inf)";
     m.validate_point = errors_of<twomode::CurveParams>();
+    m.simulation = twomode::SimOptions::specs();
+    m.validate_simulation = validate_twomode_sim;
+    m.simulate_point = simulate_twomode;
     m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
       Eigen::VectorXd state;
       Json row = twomode::curve_row(twomode::CurveParams::from_json(params), phase1_options(solver), warm, state);
-      return PointResult{row, state};
+      return PointResult{row, state, {}};
     };
     v.push_back(std::move(m));
   }
@@ -169,7 +219,44 @@ std::vector<ModelInfo> make_models() {
                {"p_kappa_euler", "Euler node at t = 1, d -> inf"}};
     m.validate_point = errors_of<twomode::GenerateParams>();
     m.solve_point = [](const Json& params, const Json&, const Eigen::VectorXd*) {
-      return PointResult{twomode::generate_row(twomode::generate(twomode::GenerateParams::from_json(params))), {}};
+      return PointResult{twomode::generate_row(twomode::generate(twomode::GenerateParams::from_json(params))), {}, {}};
+    };
+    v.push_back(std::move(m));
+  }
+  {
+    ModelInfo m;
+    m.name = "twomode.fig1";
+    m.summary = "Fig. 1 of the phase-aware paper at finite d: one network per grid time trained by L-BFGS on the exact "
+                "k = inf loss, particles moved by the learned probability flow (Euler), p_t = P(mu.X_t > 0); with the "
+                "exact denoiser's p_t on the same grid (population p and empirical p_bar) as references";
+    m.reference = "seed 003 Fig. 1; brief phase-aware-gmm.md §4.6; equations/twomode-sim.md";
+    m.params = {
+        {"p", K::real, 0.8, 0, 1, true, true, "population weight of the +mu mode", {}, ""},
+        {"sigma", K::real, 1.0, 0, 1e3, true, false, "within-mode standard deviation", {}, ""},
+        {"kappa", K::real, 4.0, 0, 1e3, true, false, "dilation constant of eq. (11)", {}, ""},
+        {"lambda", K::real, 1e-3, 0, 1e6, false, false, "ridge on u", {}, ""},
+        {"ell", K::real, 1e-3, 0, 1e6, false, false, "ridge on w", {}, ""},
+        {"n", K::integer, 128, 1, 1e9, false, false, "training samples", {}, ""},
+        {"n_plus", K::real, nullptr, 0, 1e9, false, false, "positive labels (with simulation.labels = fixed); null: round(p n)", {}, ""},
+        {"schedule", K::string, "dilated", 0, 0, false, false, "dilated (eq. (11), t in [0,2]) or undilated (tau = t)", {"dilated", "undilated"}, ""},
+        {"points", K::integer, 100, 2, 1e5, false, false, "time-grid points = networks = Euler steps", {}, ""},
+        {"particles", K::integer, 2000, 1, 1e8, false, false, "generated particles", {}, ""},
+    };
+    m.simulation = twomode::SimOptions::specs();
+    m.units = {{"t", "grid time after the Euler step (t_{j+1})"},
+               {"p_t", "fraction of particles with mu.X > 0"},
+               {"p_exact", "exact denoiser of the population mixture, same grid and d (no sampling error)"},
+               {"p_exact_bar", "exact denoiser of the empirical mixture (p -> n_plus/n), same grid"},
+               {"m_abs", "mean |mu.X/d| over particles"},
+               {"var_perp", "mean orthogonal variance |X_perp|^2/d"},
+               {"tau_train", "interpolation weight at which the step's network was trained"}};
+    m.validate_simulation = validate_twomode_sim;
+    m.simulate_point = [](const Json& p, const Json& simulation) {
+      twomode::Fig1Params F;
+      F.base = sim_params(p);
+      F.points = p.value("points", 100);
+      F.particles = p.value("particles", 2000);
+      return twomode::fig1_trajectory(F, twomode::SimOptions::from_json(simulation));
     };
     v.push_back(std::move(m));
   }
@@ -191,79 +278,169 @@ const ModelInfo& find_model(const std::string& name) {
   throw InputError({"model: " + name + ": allowed one of " + names});
 }
 
-Json resolve_input(const Json& config_in) {
+namespace {
+
+bool has_param(const ModelInfo& m, const std::string& name) {
+  for (const auto& s : m.params)
+    if (s.name == name) return true;
+  return false;
+}
+
+// The parameters of one sweep point, and its simulation options (the axis "d" is the simulation's
+// dimension; a model with its own parameter d, such as the finite-d schedule, gets the same value).
+struct PointInput {
+  Json params, simulation;
+};
+
+PointInput point_input(const ModelInfo& m, const Json& base, const Json& simulation, const SweepPoint& point) {
+  PointInput pi{base, simulation};
+  for (const auto& [k, x] : point) {
+    if (has_param(m, k)) pi.params[k] = x;
+    if (k == "d" && !simulation.is_null()) pi.simulation["d"] = x;
+  }
+  if (!simulation.is_null() && has_param(m, "d")) pi.params["d"] = pi.simulation["d"];
+  return pi;
+}
+
+}  // namespace
+
+Json resolve_input(const Json& config_in, const std::string& kind_in) {
   if (!config_in.is_object()) throw InputError({"config: " + config_in.dump() + ": allowed a JSON object"});
   // A table regenerates from its input alone.
   const Json config = config_in.contains("schema") && config_in.contains("input") ? config_in["input"] : config_in;
   for (auto it = config.begin(); it != config.end(); ++it) {
     const auto& k = it.key();
-    if (k != "model" && k != "params" && k != "sweep" && k != "solver" && k != "plot" && k != "command" &&
-        k != "description" && k != "output")
-      throw InputError({k + ": unknown configuration key: allowed model, params, sweep, solver (and in scenarios "
-                            "command, description, output, plot)"});
+    if (k != "model" && k != "params" && k != "sweep" && k != "solver" && k != "simulation" && k != "kind" &&
+        k != "plot" && k != "command" && k != "description" && k != "output")
+      throw InputError({k + ": unknown configuration key: allowed model, kind, params, sweep, solver, simulation (and in "
+                            "scenarios command, description, output, plot)"});
   }
+  const std::string kind = kind_in.empty() ? config.value("kind", std::string("theory")) : kind_in;
+  if (kind != "theory" && kind != "simulation" && kind != "comparison")
+    throw InputError({"kind: " + kind + ": allowed one of theory, simulation, comparison"});
   if (!config.contains("model") || !config["model"].is_string())
     throw InputError({"model: " + (config.contains("model") ? config["model"].dump() : std::string("missing")) +
                       ": allowed a model name (hdflow list)"});
   const ModelInfo& m = find_model(config["model"].get<std::string>());
+  const bool sim = kind != "theory";
+  if (kind != "simulation" && !m.solve_point)
+    throw InputError({"model: " + m.name + ": has no theory side: allowed with hdflow simulate"});
+  if (sim && !m.simulate_point)
+    throw InputError({"model: " + m.name + ": has no simulation: allowed with hdflow solve"});
   const Json given = config.value("params", Json::object());
   const SweepSpec sweep = SweepSpec::from_json(config.contains("sweep") ? config["sweep"] : Json());
-  // Swept names must be parameters of the model (their values are checked point by point below).
+  // Swept names must be parameters of the model (or the simulation's dimension d).
   std::vector<std::string> v;
   for (const auto& ax : sweep.axes) {
-    bool ok = false;
-    for (const auto& s : m.params) ok = ok || s.name == ax.name;
-    if (!ok) {
-      std::string names;
-      for (const auto& s : m.params) names += (names.empty() ? "" : ", ") + s.name;
-      v.push_back("sweep " + ax.name + ": not a parameter of " + m.name + ": allowed " + names);
-    }
+    if (has_param(m, ax.name) || (sim && ax.name == "d")) continue;
+    std::string names;
+    for (const auto& s : m.params) names += (names.empty() ? "" : ", ") + s.name;
+    if (sim) names += ", d (simulation)";
+    v.push_back("sweep " + ax.name + ": not a parameter of " + m.name + ": allowed " + names);
   }
   throw_if_invalid(v);
   Json params = resolve_params(m.params, given);
   const Json solver = resolve_params(m.solver, config.value("solver", Json::object()), "solver.");
+  const Json simulation =
+      sim ? resolve_params(m.simulation, config.value("simulation", Json::object()), "simulation.") : Json();
+  if (sim && has_param(m, "d") && given.contains("d") && config.contains("simulation") &&
+      config["simulation"].contains("d") && given["d"] != config["simulation"]["d"])
+    throw InputError({"params.d: " + given["d"].dump() + ": allowed equal to simulation.d = " +
+                      config["simulation"]["d"].dump() + " (theory and simulation share the dimension)"});
   // Validate every point of the sweep before anything runs (no partial output on bad input).
   for (std::size_t i = 0; i < sweep.size(); ++i) {
-    Json pt = params;
-    for (const auto& [k, x] : sweep.point(i)) pt[k] = x;
-    for (const auto& s : m.params) {
-      auto e = s.check(pt[s.name]);
-      if (!e.empty()) {
-        for (auto& msg : e) msg += " (sweep point " + std::to_string(i) + ")";
-        throw InputError(e);
-      }
-    }
-    auto e = m.validate_point(pt);
-    if (!e.empty()) {
+    const PointInput pi = point_input(m, params, simulation, sweep.point(i));
+    auto tag = [&](std::vector<std::string> e) {
       if (sweep.size() > 1)
         for (auto& msg : e) msg += " (sweep point " + std::to_string(i) + ")";
-      throw InputError(e);
+      return e;
+    };
+    for (const auto& s : m.params) {
+      auto e = s.check(pi.params[s.name]);
+      if (!e.empty()) throw InputError(tag(e));
+    }
+    if (sim) {
+      for (const auto& s : m.simulation) {
+        auto e = s.check(pi.simulation[s.name], "simulation.");
+        if (!e.empty()) throw InputError(tag(e));
+      }
+      auto e = m.validate_simulation(pi.params, pi.simulation);
+      if (!e.empty()) throw InputError(tag(e));
+    }
+    if (kind != "simulation") {
+      auto e = m.validate_point(pi.params);
+      if (!e.empty()) throw InputError(tag(e));
     }
   }
-  return Json{{"model", m.name}, {"params", params}, {"sweep", sweep.to_json()}, {"solver", solver}};
+  Json input = {{"model", m.name}, {"kind", kind}, {"params", params}, {"sweep", sweep.to_json()}, {"solver", solver}};
+  if (sim) input["simulation"] = simulation;
+  return input;
 }
 
 Table solve(const Json& input, const ProgressCallback& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   const ModelInfo& m = find_model(input.at("model").get<std::string>());
   const SweepSpec sweep = SweepSpec::from_json(input.at("sweep"));
+  const std::string kind = input.value("kind", std::string("theory"));
   const Json& base = input.at("params");
   const Json& solver = input.at("solver");
+  const Json simulation = input.value("simulation", Json());
   Table t;
   t.model = m.name;
-  t.kind = "theory";
+  t.kind = kind;
   t.input = input;
   t.units = m.units;
   t.rows = run_sweep(
       sweep,
       [&](const SweepPoint& point, const Eigen::VectorXd* warm) {
-        Json p = base;
-        for (const auto& [k, x] : point) p[k] = x;
-        PointResult r = m.solve_point(p, solver, warm);
-        Json row = p;  // every parameter in every row: a figure can be drawn from the rows alone
-        row.update(r.row);
-        r.row = std::move(row);
-        return r;
+        const PointInput pi = point_input(m, base, simulation, point);
+        Json head = pi.params;  // every parameter in every row: a figure can be drawn from the rows alone
+        PointResult out;
+        if (kind == "theory") {
+          out = m.solve_point(pi.params, solver, warm);
+          head.update(out.row);
+          out.row = std::move(head);
+          return out;
+        }
+        std::vector<Json> sim_rows = m.simulate_point(pi.params, pi.simulation);
+        if (kind == "simulation") {
+          for (std::size_t r = 0; r < sim_rows.size(); ++r) {
+            Json row = head;
+            row["d"] = pi.simulation["d"];
+            row.update(sim_rows[r]);
+            (r == 0 ? out.row : out.more_rows.emplace_back()) = std::move(row);
+          }
+          return out;
+        }
+        // Comparison: X_theory, X_sim, X_sim_stderr, X_dev = sim − theory, X_z = dev/stderr for every
+        // observable that both sides report.
+        const PointResult th = m.solve_point(pi.params, solver, warm);
+        out.state = th.state;
+        const Json& sr = sim_rows.at(0);
+        Json row = head;
+        row["d"] = pi.simulation["d"];
+        row["seeds"] = sr.value("seeds", 1);
+        for (auto it = sr.begin(); it != sr.end(); ++it) {
+          const std::string& k = it.key();
+          if (!it.value().is_number() || !sr.contains(k + "_stderr") || !th.row.contains(k) ||
+              !th.row[k].is_number())
+            continue;
+          const double x_th = th.row[k].get<double>(), x_sim = it.value().get<double>();
+          const double se = sr[k + "_stderr"].get<double>();
+          row[k + "_theory"] = x_th;
+          row[k + "_sim"] = x_sim;
+          row[k + "_sim_stderr"] = se;
+          row[k + "_dev"] = x_sim - x_th;
+          row[k + "_z"] = se > 0 ? Json((x_sim - x_th) / se) : Json(nullptr);
+        }
+        const std::string st = th.row.value("status", "converged"), ss = sr.value("status", "converged");
+        row["theory_status"] = st;
+        row["sim_status"] = ss;
+        row["status"] = st != "converged" ? st : ss;
+        row["iterations"] = sr.value("iterations", 0);
+        row["residual"] = std::max(th.row.value("residual", 0.0), sr.value("residual", 0.0));
+        out.row = std::move(row);
+        return out;
       },
       progress);
   t.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

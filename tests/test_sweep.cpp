@@ -46,7 +46,7 @@ TEST_CASE("run_sweep passes the neighbour's state and records it; abort stops") 
   const auto rows = run_sweep(s, [&](const auto& pt, const Eigen::VectorXd* warm) {
     seen.push_back(warm ? (*warm)[0] : -1.0);
     const double x = pt[0].second.template get<double>();
-    return PointResult{Json{{"y", 2 * x}, {"status", "converged"}}, Eigen::VectorXd::Constant(1, x)};
+    return PointResult{Json{{"y", 2 * x}, {"status", "converged"}}, Eigen::VectorXd::Constant(1, x), {}};
   });
   REQUIRE(rows.size() == 4);
   CHECK(seen == std::vector<double>{-1, 1, 2, 3});
@@ -54,7 +54,7 @@ TEST_CASE("run_sweep passes the neighbour's state and records it; abort stops") 
   CHECK(rows[2]["warm_start_from"] == 1);
   CHECK(rows[3]["y"] == 8.0);
   const auto part = run_sweep(
-      s, [&](const auto&, const Eigen::VectorXd*) { return PointResult{Json{{"status", "converged"}}, {}}; },
+      s, [&](const auto&, const Eigen::VectorXd*) { return PointResult{Json{{"status", "converged"}}, {}, {}}; },
       [](std::size_t done, std::size_t) { return done >= 2 ? Progress::Abort : Progress::Continue; });
   CHECK(part.size() == 2);
 }

@@ -24,6 +24,8 @@ struct CommonOptions {
   std::string config;
   std::string output;
   bool quiet = false;
+  // simulation shortcuts (--d, --seeds, --seed, --threads) → the "simulation" object
+  std::vector<std::pair<std::string, long long>> sim;
 };
 
 // --set k=v (k may be "solver.x") and --sweep k=a:b:n into a configuration object.
@@ -38,14 +40,21 @@ Json apply_overrides(Json config, const CommonOptions& o) {
     std::string key = s.substr(0, eq);
     const Json value = hdflow::parse_cli_value(s.substr(eq + 1));
     std::string section = "params";
-    if (key.rfind("solver.", 0) == 0) {
-      section = "solver";
-      key = key.substr(7);
+    for (const char* sec : {"solver", "simulation"}) {
+      const std::string prefix = std::string(sec) + ".";
+      if (key.rfind(prefix, 0) == 0) {
+        section = sec;
+        key = key.substr(prefix.size());
+      }
     }
     if (!config.contains(section) || !config[section].is_object()) config[section] = Json::object();
     config[section][key] = value;
   }
   hdflow::throw_if_invalid(errors);
+  for (const auto& [k, v] : o.sim) {
+    if (!config.contains("simulation") || !config["simulation"].is_object()) config["simulation"] = Json::object();
+    config["simulation"][k] = v;
+  }
   if (!o.sweeps.empty()) {
     Json axes = Json::array();
     for (const auto& s : o.sweeps) {
@@ -118,14 +127,15 @@ int cmd_list(const std::string& only, bool as_json) {
   return 0;
 }
 
-int cmd_solve(const std::string& model, const CommonOptions& o) {
+// solve / simulate / compare: a config (file or table) + overrides → a table of the given kind.
+int cmd_table(const std::string& kind, const std::string& model, const CommonOptions& o) {
   Json config = o.config.empty() ? Json::object() : hdflow::read_json_file(o.config, "config");
   if (!config.is_object()) throw hdflow::InputError({"config: " + o.config + ": allowed a JSON object"});
   if (config.contains("schema") && config.contains("input")) config = config["input"];
   if (!model.empty()) config["model"] = model;
   config = apply_overrides(config, o);
   for (const char* k : {"plot", "command", "description", "output"}) config.erase(k);
-  const Json input = hdflow::resolve_input(config);
+  const Json input = hdflow::resolve_input(config, kind);
   const hdflow::Table t = hdflow::solve(input, make_progress(o.quiet));
   emit(hdflow::to_json(t), o.output.empty() ? "-" : o.output, o.quiet);
   return 0;
@@ -135,15 +145,15 @@ int cmd_run(const std::string& scenario_path, const CommonOptions& o) {
   Json sc = hdflow::read_json_file(scenario_path, "scenario");
   if (!sc.is_object()) throw hdflow::InputError({"scenario: " + scenario_path + ": allowed a JSON object"});
   const std::string command = sc.value("command", "solve");
-  if (command != "solve")
-    throw hdflow::InputError({"command: " + command + ": allowed solve (simulate and compare come with the sim module)"});
+  const std::string kind = command == "solve" ? "theory" : command == "simulate" ? "simulation" : command == "compare" ? "comparison" : "";
+  if (kind.empty()) throw hdflow::InputError({"command: " + command + ": allowed one of solve, simulate, compare"});
   Json config = apply_overrides(sc, o);
   Json extra = Json::object();
   extra["scenario"] = {{"file", std::filesystem::path(scenario_path).filename().string()},
                        {"description", sc.value("description", "")}};
   if (sc.contains("plot")) extra["plot"] = sc["plot"];
   for (const char* k : {"plot", "command", "description", "output"}) config.erase(k);
-  const Json input = hdflow::resolve_input(config);
+  const Json input = hdflow::resolve_input(config, kind);
   std::string out = o.output;
   if (out.empty()) out = sc.value("output", "results/" + std::filesystem::path(scenario_path).stem().string() + ".json");
   hdflow::Table t = hdflow::solve(input, make_progress(o.quiet));
@@ -165,15 +175,29 @@ int main(int argc, char** argv) {
   list->add_option("model", list_model, "only this model");
   list->add_flag("--json", list_json, "machine-readable output");
 
-  CommonOptions so;
-  std::string model;
+  CommonOptions so, mo, co;
+  std::string model, sim_model, cmp_model;
+  long long d_opt = 0, seeds_opt = 0, seed_opt = -1, threads_opt = -1;
+  auto add_common = [](CLI::App* sub, CommonOptions& o, std::string& m, const char* what) {
+    sub->add_option("model", m, "model name (hdflow list); optional with -c");
+    sub->add_option("--set", o.sets, "parameter k=v (solver.k=v, simulation.k=v for options)")->allow_extra_args(false);
+    sub->add_option("--sweep", o.sweeps, "sweep k=a:b:n, k=a:b:n:log or k=v1,v2,...")->allow_extra_args(false);
+    sub->add_option("-c,--config", o.config, "JSON config {model, params, sweep, solver, simulation} or a table to regenerate");
+    sub->add_option("-o,--output", o.output, std::string("output table (JSON) of the ") + what + "; - for stdout (default)");
+    sub->add_flag("-q,--quiet", o.quiet, "no progress, no summary");
+  };
   auto* solve = app.add_subcommand("solve", "solve a model's theory at a point or over a sweep");
-  solve->add_option("model", model, "model name (hdflow list); optional with -c");
-  solve->add_option("--set", so.sets, "parameter k=v (solver options as solver.k=v)")->allow_extra_args(false);
-  solve->add_option("--sweep", so.sweeps, "sweep k=a:b:n (n points, inclusive) or k=v1,v2,...")->allow_extra_args(false);
-  solve->add_option("-c,--config", so.config, "JSON config {model, params, sweep, solver} or a table to regenerate");
-  solve->add_option("-o,--output", so.output, "output table (JSON); - for stdout (default)");
-  solve->add_flag("-q,--quiet", so.quiet, "no progress, no summary");
+  add_common(solve, so, model, "theory");
+  auto* simulate = app.add_subcommand("simulate", "train networks at finite d and measure the same observables");
+  add_common(simulate, mo, sim_model, "simulation");
+  auto* compare = app.add_subcommand("compare", "theory and simulation in one table, with deviation columns");
+  add_common(compare, co, cmp_model, "comparison");
+  for (auto* sub : {simulate, compare}) {
+    sub->add_option("--d", d_opt, "simulation dimension d (also: --sweep d=...)");
+    sub->add_option("--seeds", seeds_opt, "replicas per point");
+    sub->add_option("--seed", seed_opt, "base seed");
+    sub->add_option("--threads", threads_opt, "replicas on threads (0: all cores)");
+  }
 
   CommonOptions ro;
   std::string scenario;
@@ -192,7 +216,21 @@ int main(int argc, char** argv) {
   }
   try {
     if (*list) return cmd_list(list_model, list_json);
-    if (*solve) return cmd_solve(model, so);
+    auto sim_shortcuts = [&](CommonOptions& o) {
+      if (d_opt) o.sim.emplace_back("d", d_opt);
+      if (seeds_opt) o.sim.emplace_back("seeds", seeds_opt);
+      if (seed_opt >= 0) o.sim.emplace_back("seed", seed_opt);
+      if (threads_opt >= 0) o.sim.emplace_back("threads", threads_opt);
+    };
+    if (*solve) return cmd_table("theory", model, so);
+    if (*simulate) {
+      sim_shortcuts(mo);
+      return cmd_table("simulation", sim_model, mo);
+    }
+    if (*compare) {
+      sim_shortcuts(co);
+      return cmd_table("comparison", cmp_model, co);
+    }
     if (*run) return cmd_run(scenario, ro);
   } catch (const hdflow::InputError& e) {
     std::cerr << "hdflow: bad input:\n";

@@ -23,6 +23,12 @@ struct ModelInfo {
   std::function<PointResult(const Json& params, const Json& solver, const Eigen::VectorXd* warm)> solve_point;
   /// Cross-field validation of one resolved parameter point (e.g. n_plus ≤ n); messages as usual.
   std::function<std::vector<std::string>(const Json& params)> validate_point;
+
+  // Finite-d side (empty for models without a simulation).
+  std::vector<ParamSpec> simulation;  ///< the "simulation" options (d, seeds, seed, ...)
+  std::function<std::vector<std::string>(const Json& params, const Json& simulation)> validate_simulation;
+  /// One simulated point: one row (mean X and X_stderr per observable), or a trajectory of rows.
+  std::function<std::vector<Json>(const Json& params, const Json& simulation)> simulate_point;
 };
 
 const std::vector<ModelInfo>& models();
@@ -30,11 +36,14 @@ const std::vector<ModelInfo>& models();
 const ModelInfo& find_model(const std::string& name);
 
 /// Resolves a configuration into the fully resolved input embedded in tables:
-/// {"model", "params" (all, defaults filled), "sweep" (explicit values), "solver" (all)}.
-/// Accepts a table document too (uses its "input"). Validates every sweep point; throws InputError.
-Json resolve_input(const Json& config);
+/// {"model", "kind", "params" (all, defaults filled), "sweep" (explicit values), "solver" (all),
+///  "simulation" (all, for kind simulation or comparison)}. `kind` overrides the config's "kind"
+/// (theory, simulation, comparison; default theory). Accepts a table document too (uses its "input").
+/// Validates every sweep point; throws InputError.
+Json resolve_input(const Json& config, const std::string& kind = "");
 
-/// Runs a resolved input: one row per sweep point, with status. Never throws for numerical outcomes.
+/// Runs a resolved input: theory rows, simulation rows (X, X_stderr) or comparison rows
+/// (X_theory, X_sim, X_sim_stderr, X_dev, X_z), each with a status. Never throws for numerical outcomes.
 Table solve(const Json& resolved_input, const ProgressCallback& progress = {});
 
 }  // namespace hdflow

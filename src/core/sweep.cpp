@@ -164,12 +164,16 @@ std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, con
     const auto prev = spec.previous_on_line(i);
     const Eigen::VectorXd* warm = prev && states[*prev].size() > 0 ? &states[*prev] : nullptr;
     PointResult r = solve(spec.point(i), warm);
-    Json row = Json::object();
-    for (const auto& [k, v] : spec.point(i)) row[k] = v;
-    for (auto it = r.row.begin(); it != r.row.end(); ++it)
-      if (!row.contains(it.key())) row[it.key()] = it.value();
-    row["warm_start_from"] = warm ? Json(*prev) : Json(nullptr);
-    rows.push_back(std::move(row));
+    auto emit = [&](const Json& src) {
+      Json row = Json::object();
+      for (const auto& [k, v] : spec.point(i)) row[k] = v;
+      for (auto it = src.begin(); it != src.end(); ++it)
+        if (!row.contains(it.key())) row[it.key()] = it.value();
+      row["warm_start_from"] = warm ? Json(*prev) : Json(nullptr);
+      rows.push_back(std::move(row));
+    };
+    emit(r.row);
+    for (const auto& extra : r.more_rows) emit(extra);
     states.push_back(std::move(r.state));
     if (progress && progress(i + 1, total) == Progress::Abort) break;
   }

@@ -310,6 +310,22 @@ Eigen::Vector4d phase2_flow_numeric(double sigma, double lambda, double n, int k
   return r.states.empty() ? Eigen::Vector4d::Constant(std::nan("")) : Eigen::Vector4d(r.states.back());
 }
 
+std::vector<double> exact_euler_trajectory(double p, double sigma, double kappa, double d, int steps, bool dilated) {
+  const Schedule S{dilated, kappa, d};
+  const double s2 = sigma * sigma, h = std::atanh(2 * p - 1), dt = S.T() / steps;
+  std::vector<double> out(static_cast<std::size_t>(steps));
+  for (int J = 1; J <= steps; ++J) {
+    out[static_cast<std::size_t>(J - 1)] = prob_positive(
+        [&](double M0) {
+          double M = M0;
+          for (int j = 0; j < J; ++j) M += dt * vM(S, s2, h, j * dt, M);
+          return M;
+        },
+        1 / std::sqrt(d));
+  }
+  return out;
+}
+
 Json generate_row(const GenerateResult& r) {
   return Json{{"p_hat", r.p_hat},
               {"p_hat_t1", r.p_hat_t1},

@@ -53,6 +53,7 @@ using ProgressCallback = std::function<Progress(std::size_t done, std::size_t to
 struct PointResult {
   Json row;
   Eigen::VectorXd state;
+  std::vector<Json> more_rows;  ///< a point that yields a trajectory: further rows after `row`
 };
 
 /// Solves one point; `warm` is the state of the previous point on the same line, or nullptr.

@@ -58,4 +58,8 @@ Eigen::Vector4d phase2_flow_numeric(double sigma, double lambda, double n, int k
 
 Json generate_row(const GenerateResult& r);
 
+/// Exact denoiser at finite d on an explicit Euler grid of `steps` steps (dilated on [0, 2] or undilated on
+/// [0, 1]): P(μ·X > 0) after each step j = 1..steps, by bisection on the threshold (no sampling error).
+std::vector<double> exact_euler_trajectory(double p, double sigma, double kappa, double d, int steps, bool dilated);
+
 }  // namespace hdflow::twomode
