@@ -138,7 +138,7 @@ MinimiseReport minimise_lbfgs(const Objective& f, Eigen::VectorXd& x, const Lbfg
   std::deque<double> rho;
   Eigen::VectorXd x_new(x.size()), g_new(x.size());
   for (rep.iterations = 0; rep.iterations < o.max_iterations; ++rep.iterations) {
-    if (g.lpNorm<Eigen::Infinity>() <= o.grad_tol) break;
+    if (g.lpNorm<Eigen::Infinity>() <= o.grad_tol * std::max(1.0, std::abs(fx))) break;
     // Two-loop recursion: p = −H∇f.
     Eigen::VectorXd q = g;
     std::vector<double> alpha(S.size());

@@ -83,6 +83,16 @@ sim::Autoencoder initial_network(const SimPointParams& P, const sim::TwoModeData
   return a;
 }
 
+bool converged(const MinimiseReport& r, const SimOptions& o) {
+  return r.finite && r.grad_norm <= o.grad_tol * std::max(1.0, std::abs(r.value));
+}
+// converged; max_iterations (budget used up); stalled (the line search found no decrease above the tolerance).
+const char* status_of(const MinimiseReport& r, const SimOptions& o) {
+  if (!r.finite) return "non_finite";
+  if (converged(r, o)) return "converged";
+  return r.iterations >= o.max_iterations ? "max_iterations" : "stalled";
+}
+
 struct Trained {
   sim::Autoencoder net;
   MinimiseReport rep;
@@ -177,7 +187,8 @@ Measured simulate_one(const SimPointParams& P, const SimOptions& o, std::uint64_
   v["n_plus"] = D.n_plus;
   m.iterations = tr.rep.iterations;
   m.grad_norm = tr.rep.grad_norm;
-  m.converged = tr.rep.finite && tr.rep.grad_norm <= o.grad_tol;
+  m.converged = converged(tr.rep, o);
+  m.status = status_of(tr.rep, o);
   return m;
 }
 
@@ -222,7 +233,10 @@ Json simulate_point(const SimPointParams& P, const SimOptions& o) {
     gmax = std::max(gmax, m.grad_norm);
   }
   row["replicas_converged"] = conv;
-  row["status"] = conv == o.seeds ? "converged" : "max_iterations";
+  std::string worst = "converged";
+  for (const auto& m : reps)
+    if (m.status != std::string("converged")) worst = m.status;
+  row["status"] = worst;
   row["iterations"] = iters / o.seeds;
   row["residual"] = gmax;
   row["point_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -286,7 +300,7 @@ std::vector<Json> fig1_trajectory(const Fig1Params& F, const SimOptions& o) {
     row["var_perp"] = perp;
     row["n_plus"] = D.n_plus;
     const auto& tr = nets[static_cast<std::size_t>(j)];
-    row["status"] = tr.rep.finite && tr.rep.grad_norm <= o.grad_tol ? "converged" : "max_iterations";
+    row["status"] = status_of(tr.rep, o);
     row["iterations"] = tr.rep.iterations;
     row["residual"] = tr.rep.grad_norm;
     rows.push_back(std::move(row));

@@ -22,7 +22,7 @@ MinimiseReport minimise_bfgs(const Objective& f, Eigen::VectorXd& x, double grad
 
 struct LbfgsOptions {
   int memory = 10;           ///< number of correction pairs
-  double grad_tol = 1e-8;    ///< stop when ‖∇f‖∞ ≤ grad_tol
+  double grad_tol = 1e-8;    ///< stop when ‖∇f‖∞ ≤ grad_tol · max(1, |f|) (relative: rounding of f sets the floor)
   int max_iterations = 5000;
   double c1 = 1e-4, c2 = 0.9;  ///< Wolfe constants
 };

@@ -20,7 +20,7 @@ struct SimOptions {
   int seeds = 3;
   std::uint64_t seed = 1;
   bool random_labels = false;    ///< labels i.i.d. ~ p (default: exactly n₊ positive, as the theory)
-  double grad_tol = 1e-7;        ///< L-BFGS stop on ‖∇(L/d)‖∞ in the scaled parameters
+  double grad_tol = 1e-7;        ///< L-BFGS stop on ‖∇(L/d)‖∞ ≤ grad_tol · max(1, L/d), scaled parameters
   int max_iterations = 3000;
   int threads = 0;               ///< replicas on threads (0: all cores)
 
@@ -43,6 +43,7 @@ struct Measured {
   int iterations = 0;
   double grad_norm = 0;
   bool converged = false;
+  const char* status = "converged";
 };
 
 /// τ(t) and τ'(t) of the schedule at dimension d (eq. (11) dilated; τ = t undilated).
