@@ -132,3 +132,25 @@ TEST_CASE("slow: phase 1 at d = 4000 within the brief's d = 4000 tolerance" * do
       CHECK(std::abs(row[k + "_dev"].get<double>()) < tl);
     }
 }
+
+TEST_CASE("first-order trainers: full-batch Adam approaches the L-BFGS minimiser; fresh noise runs the paper's protocol") {
+  SimPointParams P;
+  P.n = 8;
+  P.n_plus = 6;
+  P.t = 0.5;
+  SimOptions o;
+  o.d = 200;
+  const Measured exact = simulate_one(P, o, 3);
+  REQUIRE(exact.converged);
+  o.trainer = "adam";
+  o.epochs = 4000;
+  o.learning_rate = 1e-2;
+  const Measured adam = simulate_one(P, o, 3);
+  CHECK(std::abs(adam.values["m"].get<double>() - exact.values["m"].get<double>()) < 0.02);
+  CHECK(std::abs(adam.values["mse_train"].get<double>() - exact.values["mse_train"].get<double>()) < 0.01);
+  o.fresh_noise = true;
+  o.epochs = 1500;
+  const Measured fresh = simulate_one(P, o, 3);
+  CHECK(std::isfinite(fresh.values["mse_test"].get<double>()));
+  CHECK(std::abs(fresh.values["mse_test"].get<double>() - exact.values["mse_test"].get<double>()) < 0.1);
+}

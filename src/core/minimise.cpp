@@ -184,4 +184,35 @@ MinimiseReport minimise_lbfgs(const Objective& f, Eigen::VectorXd& x, const Lbfg
   return rep;
 }
 
+MinimiseReport minimise_first_order(const Objective& f, Eigen::VectorXd& x, const FirstOrderOptions& o,
+                                    const std::function<void(int)>& epoch) {
+  MinimiseReport rep;
+  Eigen::VectorXd g(x.size()), m = Eigen::VectorXd::Zero(x.size()), v = Eigen::VectorXd::Zero(x.size());
+  double b1 = 1, b2 = 1;
+  for (rep.iterations = 0; rep.iterations < o.epochs; ++rep.iterations) {
+    if (epoch) epoch(rep.iterations);
+    const double fx = f(x, g);
+    rep.value = fx;
+    rep.grad_norm = g.lpNorm<Eigen::Infinity>();
+    if (!std::isfinite(fx) || !g.allFinite()) {
+      rep.finite = false;
+      return rep;
+    }
+    if (o.grad_tol > 0 && rep.grad_norm <= o.grad_tol * std::max(1.0, std::abs(fx))) return rep;
+    if (!o.adam) {
+      x -= o.learning_rate * g;
+      continue;
+    }
+    m = o.beta1 * m + (1 - o.beta1) * g;
+    v = o.beta2 * v + (1 - o.beta2) * g.cwiseAbs2();
+    b1 *= o.beta1;
+    b2 *= o.beta2;
+    x.array() -= o.learning_rate * (m.array() / (1 - b1)) / ((v.array() / (1 - b2)).sqrt() + o.eps);
+  }
+  rep.value = f(x, g);
+  rep.grad_norm = g.lpNorm<Eigen::Infinity>();
+  rep.finite = std::isfinite(rep.value) && g.allFinite();
+  return rep;
+}
+
 }  // namespace hdflow

@@ -26,6 +26,12 @@ const std::vector<ParamSpec>& SimOptions::specs() {
       {"grad_tol", K::real, d.grad_tol, 0, 1, true, false, "L-BFGS stop on |grad(L/d)|_inf in the scaled parameters", {}, ""},
       {"max_iterations", K::integer, d.max_iterations, 1, 1e7, false, false, "L-BFGS iterations per network", {}, ""},
       {"threads", K::integer, 0, 0, 1024, false, false, "replicas on threads; 0 = all cores", {}, ""},
+      {"trainer", K::string, "lbfgs", 0, 0, false, false,
+       "lbfgs: L-BFGS to the minimiser; adam, gd: full-batch first-order training for a number of epochs", {"lbfgs", "adam", "gd"}, ""},
+      {"learning_rate", K::real, d.learning_rate, 0, 10, true, false, "step of adam / gd (in the rescaled parameters)", {}, ""},
+      {"epochs", K::integer, d.epochs, 1, 1e8, false, false, "epochs of adam / gd", {}, ""},
+      {"fresh_noise", K::boolean, false, 0, 0, false, false,
+       "adam / gd: one fresh noise sample per datum every epoch (the paper's protocol) instead of the exact average", {}, ""},
   };
   return specs;
 }
@@ -40,6 +46,10 @@ SimOptions SimOptions::from_json(const Json& given) {
   o.grad_tol = j["grad_tol"].get<double>();
   o.max_iterations = j["max_iterations"].get<int>();
   o.threads = j["threads"].get<int>();
+  o.trainer = j["trainer"].get<std::string>();
+  o.learning_rate = j["learning_rate"].get<double>();
+  o.epochs = j["epochs"].get<int>();
+  o.fresh_noise = j["fresh_noise"].get<bool>();
   return o;
 }
 
@@ -90,7 +100,8 @@ bool converged(const MinimiseReport& r, const SimOptions& o) {
 const char* status_of(const MinimiseReport& r, const SimOptions& o) {
   if (!r.finite) return "non_finite";
   if (converged(r, o)) return "converged";
-  return r.iterations >= o.max_iterations ? "max_iterations" : "stalled";
+  const int budget = o.trainer == "lbfgs" ? o.max_iterations : o.epochs;
+  return r.iterations >= budget ? "max_iterations" : "stalled";
 }
 
 struct Trained {
@@ -98,7 +109,8 @@ struct Trained {
   MinimiseReport rep;
 };
 
-Trained train(const sim::DenoiserLoss& L, sim::Autoencoder a, const SimOptions& o) {
+Trained train(const sim::DenoiserLoss& L_in, sim::Autoencoder a, const SimOptions& o, std::uint64_t seed) {
+  sim::DenoiserLoss L = L_in;  // fresh-noise training redraws L.X0 every epoch
   const int d = static_cast<int>(a.u.size());
   const double sd = std::sqrt(static_cast<double>(d));
   Eigen::VectorXd x(2 + 2 * d);
@@ -119,11 +131,28 @@ Trained train(const sim::DenoiserLoss& L, sim::Autoencoder a, const SimOptions& 
     g << ga.c / d, ga.b / d, ga.u / sd, ga.w / sd;
     return val / d;
   };
-  LbfgsOptions lo;
-  lo.grad_tol = o.grad_tol;
-  lo.max_iterations = o.max_iterations;
   Trained t;
-  t.rep = minimise_lbfgs(f, x, lo);
+  if (o.trainer == "lbfgs") {
+    LbfgsOptions lo;
+    lo.grad_tol = o.grad_tol;
+    lo.max_iterations = o.max_iterations;
+    t.rep = minimise_lbfgs(f, x, lo);
+  } else {
+    FirstOrderOptions fo;
+    fo.adam = o.trainer == "adam";
+    fo.learning_rate = o.learning_rate;
+    fo.epochs = o.epochs;
+    std::function<void(int)> epoch;
+    if (o.fresh_noise)
+      epoch = [&](int e) { sim::draw_noise(L, 1, seed * 7919ULL + static_cast<std::uint64_t>(e)); };
+    t.rep = minimise_first_order(f, x, fo, epoch);
+    if (o.fresh_noise) {  // report the gradient of the exact loss at the result (the status is judged on it)
+      L.k = 0;
+      Eigen::VectorXd g(x.size());
+      t.rep.value = f(x, g);
+      t.rep.grad_norm = g.lpNorm<Eigen::Infinity>();
+    }
+  }
   t.net = unpack(x);
   return t;
 }
@@ -142,7 +171,7 @@ Measured simulate_one(const SimPointParams& P, const SimOptions& o, std::uint64_
   L.lambda = P.lambda;
   L.ell = P.ell;
   if (P.k > 0) sim::draw_noise(L, P.k, seed);
-  Trained tr = train(L, initial_network(P, D, L, tau), o);
+  Trained tr = train(L, initial_network(P, D, L, tau), o, seed);
   sim::Autoencoder& a = tr.net;
   if (D.mu.dot(a.w) < 0) {  // the symmetry (u, w, b) → −(u, w, b): report ω ≥ 0 (brief §1.4)
     a.u = -a.u;
@@ -261,7 +290,7 @@ std::vector<Json> fig1_trajectory(const Fig1Params& F, const SimOptions& o) {
     L.beta = tau;
     L.lambda = P.lambda;
     L.ell = P.ell;
-    nets[static_cast<std::size_t>(j)] = train(L, initial_network(P, D, L, tau), o);
+    nets[static_cast<std::size_t>(j)] = train(L, initial_network(P, D, L, tau), o, o.seed * 131ULL + static_cast<std::uint64_t>(j));
   });
   // Exact-denoiser references on the same grid (no sampling error): population p and empirical p̄.
   const double pbar = static_cast<double>(D.n_plus) / B.n;

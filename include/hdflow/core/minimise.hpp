@@ -32,4 +32,17 @@ struct LbfgsOptions {
 /// x holds the last accepted iterate (never a non-finite one).
 MinimiseReport minimise_lbfgs(const Objective& f, Eigen::VectorXd& x, const LbfgsOptions& opt = {});
 
+struct FirstOrderOptions {
+  bool adam = true;            ///< Adam (Kingma & Ba) or plain gradient descent
+  double learning_rate = 1e-2;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  int epochs = 5000;
+  double grad_tol = 0;         ///< optional early stop on ‖∇f‖∞ ≤ grad_tol · max(1, |f|) (0: run all epochs)
+};
+
+/// Full-batch first-order training: `epoch(e)` is called before each epoch (e.g. to redraw the
+/// diffusion noise), then one step with the gradient of f. Returns the last evaluation.
+MinimiseReport minimise_first_order(const Objective& f, Eigen::VectorXd& x, const FirstOrderOptions& opt,
+                                    const std::function<void(int)>& epoch = {});
+
 }  // namespace hdflow

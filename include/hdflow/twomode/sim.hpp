@@ -6,6 +6,7 @@
 // The generation experiment of Fig. 1: networks learned on a time grid, particles moved by the
 // probability-flow ODE (explicit Euler with the learned velocity), p_t = P(μ·X_t > 0).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "hdflow/core/sweep.hpp"
@@ -23,6 +24,10 @@ struct SimOptions {
   double grad_tol = 1e-7;        ///< L-BFGS stop on ‖∇(L/d)‖∞ ≤ grad_tol · max(1, L/d), scaled parameters
   int max_iterations = 3000;
   int threads = 0;               ///< replicas on threads (0: all cores)
+  std::string trainer = "lbfgs"; ///< lbfgs (exact minimiser), adam or gd (full batch, first order)
+  double learning_rate = 1e-2;   ///< adam / gd
+  int epochs = 5000;             ///< adam / gd
+  bool fresh_noise = false;      ///< adam / gd: redraw one noise sample per datum every epoch (the paper's protocol)
 
   static const std::vector<ParamSpec>& specs();
   static SimOptions from_json(const Json& j);
