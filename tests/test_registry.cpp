@@ -13,6 +13,10 @@ namespace fs = std::filesystem;
 TEST_CASE("every model solves at its defaults and the table conforms") {
   for (const auto& m : models()) {
     CAPTURE(m.name);
+    if (!m.solve_point) {  // simulation-only models (twomode.fig1) must have a simulation
+      CHECK(m.simulate_point);
+      continue;
+    }
     Json cfg = {{"model", m.name}};
     if (m.name == "twomode.generate") cfg["params"] = {{"steps", 20}};  // keep the default run fast
     const Json input = resolve_input(cfg);
@@ -34,7 +38,9 @@ TEST_CASE("every scenario file resolves to a valid input") {
     const Json sc = read_json_file(e.path().string());
     CHECK(sc.contains("description"));
     CHECK(sc.contains("plot"));
-    CHECK_NOTHROW(resolve_input(sc));
+    const std::string cmd = sc.value("command", "solve");
+    const std::string kind = cmd == "solve" ? "theory" : cmd == "simulate" ? "simulation" : "comparison";
+    CHECK_NOTHROW(resolve_input(sc, kind));
     ++n;
   }
   CHECK(n >= 5);
