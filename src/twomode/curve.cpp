@@ -6,6 +6,7 @@
 #include "hdflow/core/status.hpp"
 #include "hdflow/twomode/phase1.hpp"
 #include "hdflow/twomode/phase2.hpp"
+#include "hdflow/twomode/schedule.hpp"
 
 namespace hdflow::twomode {
 
@@ -68,7 +69,7 @@ Json curve_row(const CurveParams& C, const Phase1Options& opt, const Eigen::Vect
     Json p = C.phase1;
     p["t"] = undilated ? C.t * std::sqrt(C.d) / kappa : C.t;  // same κt = τ√d in (0, 1]
     row["phase"] = 1;
-    row["tau"] = C.d > 0 ? (undilated ? C.t : kappa * C.t / std::sqrt(C.d)) : 0.0;
+    row["tau"] = schedule_tau(C.t, kappa, C.d, C.dilated).first;
     if (p["t"].get<double>() <= 0.0) {  // t = 0: κt = 0, the trivial branch is exact
       p["t"] = 1.0;
       const Phase1Params P = Phase1Params::from_json(p);
@@ -93,12 +94,7 @@ Json curve_row(const CurveParams& C, const Phase1Options& opt, const Eigen::Vect
     return row;
   }
   // Phase 2: τ = t − 1 (d = ∞), τ_d(t) (finite d, dilated), τ = t (undilated).
-  double tau = C.t - 1.0;
-  if (undilated) tau = C.t;
-  else if (C.d > 0) {
-    const double a = kappa / std::sqrt(C.d);
-    tau = a + (1 - a) * (C.t - 1.0);
-  }
+  const double tau = schedule_tau(C.t, kappa, C.d, C.dilated, true).first;
   const Phase2Solution s = solve_phase2_tau(tau, C.phase1.value("sigma", 1.0), C.phase1.value("lambda", 0.1),
                                             C.phase1.value("n", 128), C.k);
   row["phase"] = 2;

@@ -10,6 +10,7 @@
 #include "hdflow/core/status.hpp"
 #include "hdflow/twomode/phase1.hpp"
 #include "hdflow/twomode/phase2.hpp"
+#include "hdflow/twomode/schedule.hpp"
 
 namespace hdflow::twomode {
 
@@ -94,15 +95,9 @@ struct Schedule {
   bool dilated;
   double kappa, d;
   double T() const { return dilated ? 2.0 : 1.0; }
-  // τ(t), τ'(t): eq. (11) or τ = t. At the kink t = 1 the phase-1 slope is used unless `phase2` asks for
-  // the right derivative (RK4 stages of the phase-2 interval; an Euler node at t = 1 steps with τ'(1⁻),
-  // the convention of the published protocol, which reproduces the brief's §4.2 table).
-  std::pair<double, double> tau(double t, bool phase2 = false) const {
-    if (!dilated) return {t, 1.0};
-    const double a = kappa / std::sqrt(d);
-    if (t < 1.0 || (t == 1.0 && !phase2)) return {a * t, a};
-    return {a + (1.0 - a) * (t - 1.0), 1.0 - a};
-  }
+  // At an Euler node t = 1 the step uses τ'(1⁻), the convention of the published protocol, which
+  // reproduces the brief's §4.2 table; RK4/adaptive stages of the phase-2 interval ask for τ'(1⁺).
+  std::pair<double, double> tau(double t, bool phase2 = false) const { return schedule_tau(t, kappa, d, dilated, phase2); }
 };
 
 // (c* − 1)/(1 − τ) = (σ²τ − (1 − τ)) / ((1 − τ)² + σ²τ²), finite at τ = 1.

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "hdflow/core/status.hpp"
+#include "hdflow/twomode/schedule.hpp"
 
 namespace hdflow::twomode {
 
@@ -50,11 +51,7 @@ std::vector<std::string> Phase2Params::validate() const {
 }
 
 // Eq. (11), phase 2: τ_d(t) = κ/√d + (1 − κ/√d)(t − 1); its d → ∞ limit is t − 1.
-double Phase2Params::tau() const {
-  if (d <= 0) return t - 1.0;
-  const double a = kappa / std::sqrt(d);
-  return a + (1.0 - a) * (t - 1.0);
-}
+double Phase2Params::tau() const { return schedule_tau(t, kappa, d, true, true).first; }
 
 Phase2Solution solve_phase2_tau(double tau, double sigma, double lambda, double n, int k) {
   const double s2 = sigma * sigma;

@@ -53,13 +53,6 @@ SimOptions SimOptions::from_json(const Json& given) {
   return o;
 }
 
-std::pair<double, double> schedule_tau(double t, double kappa, double d, bool dilated) {
-  if (!dilated) return {t, 1.0};
-  const double a = kappa / std::sqrt(d);
-  if (t <= 1.0) return {a * t, a};  // eq. (11), phase 1
-  return {a + (1 - a) * (t - 1), 1 - a};
-}
-
 namespace {
 
 int n_plus_of(const SimPointParams& P) {
@@ -102,6 +95,18 @@ const char* status_of(const MinimiseReport& r, const SimOptions& o) {
   if (converged(r, o)) return "converged";
   const int budget = o.trainer == "lbfgs" ? o.max_iterations : o.epochs;
   return r.iterations >= budget ? "max_iterations" : "stalled";
+}
+
+// The loss (10) at interpolation weight τ for the dataset D (k fixed noise samples drawn from `seed`).
+sim::DenoiserLoss make_loss(const SimPointParams& P, const sim::TwoModeData& D, double tau, std::uint64_t seed) {
+  sim::DenoiserLoss L;
+  L.X1 = &D.X1;
+  L.alpha = 1 - tau;
+  L.beta = tau;
+  L.lambda = P.lambda;
+  L.ell = P.ell;
+  if (P.k > 0) sim::draw_noise(L, P.k, seed);
+  return L;
 }
 
 struct Trained {
@@ -162,15 +167,8 @@ Trained train(const sim::DenoiserLoss& L_in, sim::Autoencoder a, const SimOption
 Measured simulate_one(const SimPointParams& P, const SimOptions& o, std::uint64_t seed) {
   const sim::TwoModeData D =
       sim::sample_two_mode(o.d, P.n, P.p, P.sigma, o.random_labels ? -1 : n_plus_of(P), seed);
-  const auto [tau, dtau] = schedule_tau(P.t, P.kappa, o.d, P.dilated);
-  (void)dtau;
-  sim::DenoiserLoss L;
-  L.X1 = &D.X1;
-  L.alpha = 1 - tau;
-  L.beta = tau;
-  L.lambda = P.lambda;
-  L.ell = P.ell;
-  if (P.k > 0) sim::draw_noise(L, P.k, seed);
+  const double tau = schedule_tau(P.t, P.kappa, o.d, P.dilated).first;
+  const sim::DenoiserLoss L = make_loss(P, D, tau, seed);
   Trained tr = train(L, initial_network(P, D, L, tau), o, seed);
   sim::Autoencoder& a = tr.net;
   if (D.mu.dot(a.w) < 0) {  // the symmetry (u, w, b) → −(u, w, b): report ω ≥ 0 (brief §1.4)
@@ -282,14 +280,9 @@ std::vector<Json> fig1_trajectory(const Fig1Params& F, const SimOptions& o) {
   parallel_for(N, o.threads, [&](int j) {
     SimPointParams P = B;
     P.t = j * dt;
-    const auto [tau, dtau] = schedule_tau(P.t, P.kappa, d, P.dilated);
-    (void)dtau;
-    sim::DenoiserLoss L;
-    L.X1 = &D.X1;
-    L.alpha = 1 - tau;
-    L.beta = tau;
-    L.lambda = P.lambda;
-    L.ell = P.ell;
+    P.k = 0;  // the Fig. 1 reproduction trains on the exact k = ∞ loss (brief §4.6)
+    const double tau = schedule_tau(P.t, P.kappa, d, P.dilated).first;
+    const sim::DenoiserLoss L = make_loss(P, D, tau, 0);
     nets[static_cast<std::size_t>(j)] = train(L, initial_network(P, D, L, tau), o, o.seed * 131ULL + static_cast<std::uint64_t>(j));
   });
   // Exact-denoiser references on the same grid (no sampling error): population p and empirical p̄.

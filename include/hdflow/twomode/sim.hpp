@@ -13,6 +13,7 @@
 #include "hdflow/io/params.hpp"
 #include "hdflow/sim/autoencoder.hpp"
 #include "hdflow/sim/mixture.hpp"
+#include "hdflow/twomode/schedule.hpp"
 
 namespace hdflow::twomode {
 
@@ -50,9 +51,6 @@ struct Measured {
   bool converged = false;
   const char* status = "converged";
 };
-
-/// τ(t) and τ'(t) of the schedule at dimension d (eq. (11) dilated; τ = t undilated).
-std::pair<double, double> schedule_tau(double t, double kappa, double d, bool dilated);
 
 /// Trains one network at (P, d, seed) and measures it.
 Measured simulate_one(const SimPointParams& P, const SimOptions& o, std::uint64_t seed);
