@@ -1,6 +1,7 @@
 #include "hdflow/registry.hpp"
 
 #include <chrono>
+#include <thread>
 
 #include "hdflow/core/status.hpp"
 #include "hdflow/twomode/phase1.hpp"
@@ -94,13 +95,16 @@ std::vector<std::string> validate_twomode_sim(const Json& p, const Json& simulat
                 " (tau(1) = kappa/sqrt(d) < 1)");
   if (P.n_plus >= 0 && P.n_plus != std::floor(P.n_plus))
     v.push_back("n_plus: " + format_number(P.n_plus) + ": allowed integers for a simulation (a dataset has whole classes)");
-  // Memory per replica: data, noise vectors and k noise samples (n d (2 + k) doubles), plus particles.
+  // Memory: per replica in flight the data X₁ and the noise vectors Z (2 n d doubles) and, for k ≥ 1, the k
+  // noise samples held twice (the loss and its copy in the trainer); plus particles (and the Euler update's
+  // temporary) for Fig. 1.
   const double particles = p.value("particles", 0);
-  const int threads = std::max(1, std::min(o.seeds, o.threads > 0 ? o.threads : 2));
-  const double bytes = 8.0 * o.d * (P.n * (2.0 + P.k) * threads + particles + 4.0 * o.d * 0);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = std::max(1, std::min(o.seeds, o.threads > 0 ? o.threads : cores));
+  const double bytes = 8.0 * o.d * (P.n * (2.0 + 2.0 * P.k + (o.fresh_noise ? 2.0 : 0.0)) * threads + 2.0 * particles);
   const double limit = 8.0 * 1024 * 1024 * 1024;
   if (bytes > limit)
-    v.push_back("n: " + std::to_string(P.n) + ": allowed n d (2 + k) threads + particles d doubles <= 8 GiB (here " +
+    v.push_back("n: " + std::to_string(P.n) + ": allowed n d (2 + 2k) threads + 2 particles d doubles <= 8 GiB (here " +
                 format_number(bytes / (1024.0 * 1024 * 1024)) + " GiB at d = " + std::to_string(o.d) + ")");
   return v;
 }

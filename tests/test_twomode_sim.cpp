@@ -112,7 +112,7 @@ TEST_CASE("bad simulation input: d < 2, seeds = 0, infeasible memory, kappa^2 >=
   CHECK(violation({{"model", "twomode.phase1"}, {"simulation", {{"seeds", 0}}}}) ==
         "simulation.seeds: 0: allowed integers in [1, 10000]");
   CHECK(violation({{"model", "twomode.phase1"}, {"params", {{"n", 100000000}}}, {"simulation", {{"d", 100000}}}})
-            .rfind("n: 100000000: allowed n d (2 + k)", 0) == 0);
+            .rfind("n: 100000000: allowed n d (2 + 2k)", 0) == 0);
   CHECK(violation({{"model", "twomode.phase1"}, {"simulation", {{"d", 10}}}}).rfind("simulation.d: 10: allowed d > kappa^2 = 16", 0) == 0);
   CHECK(violation({{"model", "twomode.phase1"}, {"params", {{"n", 8}, {"n_plus", 6.4}}}}).rfind("n_plus: 6.4: allowed integers", 0) == 0);
   CHECK(violation({{"model", "twomode.generate"}}) == "model: twomode.generate: has no simulation: allowed with hdflow solve");

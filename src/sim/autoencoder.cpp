@@ -62,8 +62,7 @@ double DenoiserLoss::value(const Autoencoder& net, Autoencoder* grad) const {
     const Eigen::VectorXd Q = X * net.u, Wx = X * net.w, Xn = X.rowwise().squaredNorm();
     gauss::TanhLineQuadrature quad({quadrature_accuracy});
     const gauss::Rule1D& rule = quad.rule(s);
-    Eigen::VectorXd cx(n), cu_sum(1);  // coefficients of x₁ⁱ in ∂L/∂w and ∂L/∂u
-    Eigen::VectorXd cwx(n);
+    Eigen::VectorXd cx(n), cwx(n);  // coefficients of x₁ⁱ in ∂L/∂u and ∂L/∂w
     double sumA = 0, sumZ = 0, sum_ws = 0, sum_c = 0, sum_b = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
       const Moments m = moments(s, be * Wx[i] / sd + net.b, rule);
@@ -88,7 +87,6 @@ double DenoiserLoss::value(const Autoencoder& net, Autoencoder* grad) const {
       grad->w += sum_ws * al / sd * what + X.transpose() * cwx;
       if (wn > 0) grad->w += (c * al * sumZ / wn) * (net.u - P * what);  // ∂(u·ŵ)/∂w = (u − Pŵ)/‖w‖
     }
-    (void)cu_sum;
     return L;
   }
   // k explicit noise samples per datum: xₜⁱᵃ = α x₀ⁱᵃ + β x₁ⁱ.

@@ -260,9 +260,11 @@ Json simulate_point(const SimPointParams& P, const SimOptions& o) {
     gmax = std::max(gmax, m.grad_norm);
   }
   row["replicas_converged"] = conv;
+  // The worst replica's status: non_finite > max_iterations > stalled > converged.
+  auto rank = [](const std::string& st) { return st == "non_finite" ? 3 : st == "max_iterations" ? 2 : st == "stalled" ? 1 : 0; };
   std::string worst = "converged";
   for (const auto& m : reps)
-    if (m.status != std::string("converged")) worst = m.status;
+    if (rank(m.status) > rank(worst)) worst = m.status;
   row["status"] = worst;
   row["iterations"] = iters / o.seeds;
   row["residual"] = gmax;
