@@ -54,6 +54,13 @@ std::vector<Json> linspace(const std::string& name, double a, double b, long n, 
 }  // namespace
 
 Json parse_cli_value(const std::string& text) {
+  if (!text.empty() && (text.front() == '[' || text.front() == '{')) {  // a JSON array or object (matrices)
+    try {
+      return Json::parse(text);
+    } catch (const nlohmann::json::parse_error&) {
+      return text;  // left as a string: the parameter check names it
+    }
+  }
   if (text == "true") return true;
   if (text == "false") return false;
   if (text == "null") return nullptr;

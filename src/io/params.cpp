@@ -19,6 +19,7 @@ std::string format_number(double x) {
 std::string ParamSpec::range_text() const {
   switch (kind) {
     case Kind::boolean: return "true or false";
+    case Kind::array: return default_value.is_null() ? "a JSON array (list or list of rows) or null (derived)" : "a JSON array (list or list of rows)";
     case Kind::string: {
       std::string s = "one of";
       for (std::size_t i = 0; i < choices.size(); ++i) s += (i ? ", " : " ") + choices[i];
@@ -51,6 +52,15 @@ std::vector<std::string> ParamSpec::check(const Json& v, const std::string& pref
   switch (kind) {
     case Kind::boolean:
       return v.is_boolean() ? std::vector<std::string>{} : bad(v.dump());
+    case Kind::array: {
+      if (!v.is_array() || v.empty()) return bad(v.dump());
+      for (const auto& x : v) {
+        if (x.is_number() && std::isfinite(x.get<double>())) continue;
+        if (x.is_array() && !x.empty() && std::all_of(x.begin(), x.end(), [](const Json& y) { return y.is_number() && std::isfinite(y.get<double>()); })) continue;
+        return bad(v.dump());
+      }
+      return {};
+    }
     case Kind::string:
       if (!v.is_string()) return bad(v.dump());
       for (const auto& c : choices)
@@ -72,7 +82,11 @@ std::vector<std::string> ParamSpec::check(const Json& v, const std::string& pref
 }
 
 Json ParamSpec::to_json() const {
-  const char* k = kind == Kind::real ? "real" : kind == Kind::integer ? "integer" : kind == Kind::boolean ? "boolean" : "string";
+  const char* k = kind == Kind::real      ? "real"
+                  : kind == Kind::integer ? "integer"
+                  : kind == Kind::boolean ? "boolean"
+                  : kind == Kind::array   ? "array"
+                                          : "string";
   Json j = {{"name", name}, {"type", k}, {"default", default_value}, {"range", range_text()}, {"doc", doc}};
   if (!unit.empty()) j["unit"] = unit;
   return j;

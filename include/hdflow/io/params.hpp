@@ -14,7 +14,7 @@ namespace hdflow {
 using Json = nlohmann::ordered_json;
 
 struct ParamSpec {
-  enum class Kind { real, integer, boolean, string };
+  enum class Kind { real, integer, boolean, string, array };  // array: a JSON list (vector or matrix), shape checked by the model
   std::string name;
   Kind kind = Kind::real;
   Json default_value;  ///< null: derived from other parameters (the doc says how)
