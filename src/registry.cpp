@@ -1,8 +1,11 @@
 #include "hdflow/registry.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <thread>
 
+#include "hdflow/clusters/params.hpp"
 #include "hdflow/core/status.hpp"
 #include "hdflow/twomode/phase1.hpp"
 #include "hdflow/twomode/curve.hpp"
@@ -224,6 +227,62 @@ std::vector<ModelInfo> make_models() {
     m.validate_point = errors_of<twomode::GenerateParams>();
     m.solve_point = [](const Json& params, const Json&, const Eigen::VectorXd*) {
       return PointResult{twomode::generate_row(twomode::generate(twomode::GenerateParams::from_json(params))), {}, {}};
+    };
+    v.push_back(std::move(m));
+  }
+  {
+    ModelInfo m;
+    m.name = "clusters.sgd";
+    m.summary = "K-cluster Gaussian mixture, tied two-layer autoencoder trained by online SGD at one noise level: "
+                "the d -> inf ODEs for M = mu W^T/sqrt(d), Q = W W^T/d and b in tau = 2 eta k/d (any K, r <= 4, "
+                "spectral blocks, tanh/erf/linear), expectations by r-dimensional Gauss-Hermite quadrature";
+    m.reference = "seed 000 (Cui, Pehlevan, Lu); brief online-sgd-ae-diffusion.md §3-4; equations/clusters-sgd.md";
+    m.params = clusters::sgd_specs();
+    m.solver = {{"nodes", K::integer, 100, 2, 400, false, false, "Gauss-Hermite nodes per dimension (r-dimensional rule)", {}, ""},
+                {"dt", K::real, 0.01, 0, 1, true, false, "step in tau (RK4 0.01 matches 0.005 to 1e-8)", {}, ""},
+                {"scheme", K::string, "rk4", 0, 0, false, false, "rk4, or euler to reproduce the notebooks' discretisation", {"rk4", "euler"}, ""}};
+    m.units = {{"tau", "training time 2 eta k/d (k = online samples seen)"},
+               {"n_samples", "samples seen, tau d/(2 eta) at the parameter d"},
+               {"b", "skip connection"},
+               {"b_closed_form", "b* + (b0 - b*) exp(-kappa tau), kappa = alpha^2 + beta^2 lambda_bar"},
+               {"M_k_g", "mu_k.w_g/sqrt(d)"},
+               {"Q_g_e", "w_g.w_e/d"},
+               {"Qt_g_e", "w_g Sigma w_e/d (spectral blocks)"}};
+    m.validate_point = clusters::validate_sgd_point;
+    m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
+      const clusters::SgdProblem pr = clusters::sgd_problem_from_json(params, solver);
+      // Continuation along a tau sweep: the state of the previous point (same problem, smaller tau) is the
+      // initial condition; a fingerprint of every other parameter guards against continuing a different problem.
+      Json other = params;
+      other.erase("tau");
+      const double fp = static_cast<double>(static_cast<std::uint32_t>(std::hash<std::string>{}(other.dump() + solver.dump())));
+      clusters::SgdState s = pr.start;
+      double tau0 = 0;
+      const auto nm = static_cast<Eigen::Index>(pr.P.K() * pr.P.r), nq = static_cast<Eigen::Index>(pr.P.r * pr.P.r);
+      const Eigen::Index size = 3 + pr.P.N() * (nm + nq);
+      if (warm && warm->size() == size && (*warm)[0] == fp && (*warm)[1] <= pr.tau) {
+        tau0 = (*warm)[1];
+        s.b = (*warm)[2];
+        for (int b = 0; b < pr.P.N(); ++b) {
+          const Eigen::Index off = 3 + b * (nm + nq);
+          s.m[static_cast<std::size_t>(b)] = Eigen::Map<const Eigen::MatrixXd>(warm->data() + off, pr.P.K(), pr.P.r);
+          s.q[static_cast<std::size_t>(b)] = Eigen::Map<const Eigen::MatrixXd>(warm->data() + off + nm, pr.P.r, pr.P.r);
+        }
+      }
+      const auto scheme = solver.value("scheme", std::string("rk4")) == "euler" ? clusters::Scheme::euler : clusters::Scheme::rk4;
+      s = clusters::integrate_sgd(pr.P, s, tau0, pr.tau, solver.value("dt", 0.01), scheme);
+      Eigen::VectorXd state(size);
+      state[0] = fp;
+      state[1] = pr.tau;
+      state[2] = s.b;
+      for (int b = 0; b < pr.P.N(); ++b) {
+        const Eigen::Index off = 3 + b * (nm + nq);
+        Eigen::Map<Eigen::MatrixXd>(state.data() + off, pr.P.K(), pr.P.r) = s.m[static_cast<std::size_t>(b)];
+        Eigen::Map<Eigen::MatrixXd>(state.data() + off + nm, pr.P.r, pr.P.r) = s.q[static_cast<std::size_t>(b)];
+      }
+      Json row = clusters::sgd_row(pr, s, pr.tau);
+      row["continued_from_tau"] = tau0;
+      return PointResult{row, state, {}};
     };
     v.push_back(std::move(m));
   }

@@ -151,6 +151,7 @@ Averages averages(const SgdParams& P, const SgdState& st) {
   const Eigen::MatrixXd root = gauss::psd_sqrt(Om, "Omega");
   const Eigen::MatrixXd Oi = pinv_sym(Om);
   const Eigen::MatrixXd G1 = be * Qt * Oi, G0 = al * Q * Oi;  // E[λ¹|ω] − M_c = G1 Δω, E[λ⁰|ω] = G0 Δω
+  const Eigen::MatrixXd Ga = b * al * G0 - cb * G1;              // a(ω) = Ga Δω − (1 − bβ)M_c + Qσ(ω)
   // Conditional covariances (constant in ω) and Cov(A | ω) = S_A.
   const Eigen::MatrixXd S11 = Qt - be * be * Qt * Oi * Qt, S00 = Q - al * al * Q * Oi * Q, S10 = -al * be * Qt * Oi * Q;
   const Eigen::MatrixXd SA = b * b * al * al * S00 - b * al * cb * (S10 + S10.transpose()) + cb * cb * S11;
@@ -182,18 +183,25 @@ Averages averages(const SgdParams& P, const SgdState& st) {
       w = be * Mc + dw;
       for (int k = 0; k < r; ++k) act(w[k], sg[k], s1[k], s2[k]);
       // a(ω) = bα E[λ⁰|ω] − (1 − bβ) E[λ¹|ω] + Q σ(ω)
-      a.noalias() = b * al * (G0 * dw) - cb * (Mc + G1 * dw) + Q * sg;
-      C.s += wt * sg;
-      C.d1 += wt * s1;
-      C.d1a += wt * s1.cwiseProduct(a);
-      C.d2a += wt * s2.cwiseProduct(a);
-      C.ss += wt * sg * sg.transpose();
-      C.d1d1 += wt * s1 * s1.transpose();
-      const Eigen::VectorXd s1a = s1.cwiseProduct(a);
-      sa += wt * sg * a.transpose();
-      d1aw += wt * s1a * w.transpose();
-      e2 += wt * (sg * s1a.transpose() + s1a * sg.transpose());
-      e3 += wt * s1a * s1a.transpose();
+      a.noalias() = Ga * dw + Q * sg;
+      a -= cb * Mc;
+      // The r-dimensional accumulators, written out (r ≤ 4: no temporaries in the hot loop).
+      for (int g = 0; g < r; ++g) {
+        const double s1a_g = s1[g] * a[g];
+        C.s[g] += wt * sg[g];
+        C.d1[g] += wt * s1[g];
+        C.d1a[g] += wt * s1a_g;
+        C.d2a[g] += wt * s2[g] * a[g];
+        for (int e = 0; e < r; ++e) {
+          const double s1a_e = s1[e] * a[e];
+          C.ss(g, e) += wt * sg[g] * sg[e];
+          C.d1d1(g, e) += wt * s1[g] * s1[e];
+          sa(g, e) += wt * sg[g] * a[e];
+          d1aw(g, e) += wt * s1a_g * w[e];
+          e2(g, e) += wt * (sg[g] * s1a_e + s1a_g * sg[e]);
+          e3(g, e) += wt * s1a_g * s1a_e;
+        }
+      }
     }
     const double pc = P.pi[static_cast<std::size_t>(c)];
     A.sa += pc * sa;

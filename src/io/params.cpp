@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <sstream>
 
 #include "hdflow/core/status.hpp"
@@ -53,13 +54,12 @@ std::vector<std::string> ParamSpec::check(const Json& v, const std::string& pref
     case Kind::boolean:
       return v.is_boolean() ? std::vector<std::string>{} : bad(v.dump());
     case Kind::array: {
-      if (!v.is_array() || v.empty()) return bad(v.dump());
-      for (const auto& x : v) {
-        if (x.is_number() && std::isfinite(x.get<double>())) continue;
-        if (x.is_array() && !x.empty() && std::all_of(x.begin(), x.end(), [](const Json& y) { return y.is_number() && std::isfinite(y.get<double>()); })) continue;
-        return bad(v.dump());
-      }
-      return {};
+      // Nested lists of finite numbers (vectors, matrices, lists of matrices); shapes are the model's to check.
+      const std::function<bool(const Json&)> ok = [&](const Json& x) {
+        if (x.is_number()) return std::isfinite(x.get<double>());
+        return x.is_array() && !x.empty() && std::all_of(x.begin(), x.end(), ok);
+      };
+      return v.is_array() && ok(v) ? std::vector<std::string>{} : bad(v.dump());
     }
     case Kind::string:
       if (!v.is_string()) return bad(v.dump());
