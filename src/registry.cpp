@@ -457,7 +457,11 @@ Table solve(const Json& input, const ProgressCallback& progress) {
       sweep,
       [&](const SweepPoint& point, const Eigen::VectorXd* warm) {
         const PointInput pi = point_input(m, base, simulation, point);
-        Json head = pi.params;  // every parameter in every row: a figure can be drawn from the rows alone
+        // Every scalar parameter in every row (a figure can be drawn from the rows alone); arrays (mixture
+        // Grams, weights) stay in the input, rows are flat.
+        Json head = Json::object();
+        for (auto it = pi.params.begin(); it != pi.params.end(); ++it)
+          if (!it.value().is_structured()) head[it.key()] = it.value();
         PointResult out;
         if (kind == "theory") {
           out = m.solve_point(pi.params, solver, warm);
