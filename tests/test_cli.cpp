@@ -125,6 +125,9 @@ TEST_CASE("bad input: exit 2, the field and its range named, no output file") {
       {"solve twomode.curve --set schedule=undilated --set d=1000 --set t=1.5", "t: 1.5: allowed [0, 1] with schedule = undilated"},
       {"solve twomode.generate --set n=0", "n: 0: allowed integers in [1, 1000000000]"},
       {"solve twomode.generate --sweep schedule=dilated,sideways", "schedule: sideways: allowed one of dilated, undilated (sweep point 1)"},
+      {"solve clusters.sgd --set means_gram=[[1,2],[2,1]] --set pi=[0.5,0.5]", "means_gram: smallest eigenvalue -1"},
+      {"solve clusters.sgd --set r=9", "r: 9: allowed integers in [1, 4]"},
+      {"solve clusters.sgd --set M0=[[1,2,3]]", "M0: 1x3: allowed K x r = 3x2"},
   };
   for (const auto& c : cases) {
     const fs::path out = scratch() / "never.json";
