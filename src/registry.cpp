@@ -1,10 +1,12 @@
 #include "hdflow/registry.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <thread>
 
+#include "hdflow/clusters/generate.hpp"
 #include "hdflow/clusters/params.hpp"
 #include "hdflow/core/status.hpp"
 #include "hdflow/twomode/phase1.hpp"
@@ -114,6 +116,89 @@ std::vector<std::string> validate_twomode_sim(const Json& p, const Json& simulat
 
 std::vector<Json> simulate_twomode(const Json& p, const Json& simulation) {
   return {twomode::simulate_point(sim_params(p), twomode::SimOptions::from_json(simulation))};
+}
+
+// clusters: the trained statistics at the requested τ, continued from the previous point of a τ sweep (the
+// state vector holds a fingerprint of every other parameter, τ, b, m⁽ˢ⁾, q⁽ˢ⁾), integrated with the solver's
+// scheme and step.
+clusters::SgdState sgd_state_at(const clusters::SgdProblem& pr, const Json& params, const Json& solver,
+                                const Eigen::VectorXd* warm, Eigen::VectorXd& state, double& tau0) {
+  Json other = params;
+  for (const char* k : {"tau", "T", "sampler", "project_on", "grid", "half_width", "points"}) other.erase(k);
+  const double fp = static_cast<double>(static_cast<std::uint32_t>(std::hash<std::string>{}(other.dump() + solver.dump())));
+  clusters::SgdState s = pr.start;
+  tau0 = 0;
+  const auto nm = static_cast<Eigen::Index>(pr.P.K() * pr.P.r), nq = static_cast<Eigen::Index>(pr.P.r * pr.P.r);
+  const Eigen::Index size = 3 + pr.P.N() * (nm + nq);
+  if (warm && warm->size() == size && (*warm)[0] == fp && (*warm)[1] <= pr.tau) {
+    tau0 = (*warm)[1];
+    s.b = (*warm)[2];
+    for (int b = 0; b < pr.P.N(); ++b) {
+      const Eigen::Index off = 3 + b * (nm + nq);
+      s.m[static_cast<std::size_t>(b)] = Eigen::Map<const Eigen::MatrixXd>(warm->data() + off, pr.P.K(), pr.P.r);
+      s.q[static_cast<std::size_t>(b)] = Eigen::Map<const Eigen::MatrixXd>(warm->data() + off + nm, pr.P.r, pr.P.r);
+    }
+  }
+  const auto scheme = solver.value("scheme", std::string("rk4")) == "euler" ? clusters::Scheme::euler : clusters::Scheme::rk4;
+  s = clusters::integrate_sgd(pr.P, s, tau0, pr.tau, solver.value("dt", 0.01), scheme);
+  state.resize(size);
+  state[0] = fp;
+  state[1] = pr.tau;
+  state[2] = s.b;
+  for (int b = 0; b < pr.P.N(); ++b) {
+    const Eigen::Index off = 3 + b * (nm + nq);
+    Eigen::Map<Eigen::MatrixXd>(state.data() + off, pr.P.K(), pr.P.r) = s.m[static_cast<std::size_t>(b)];
+    Eigen::Map<Eigen::MatrixXd>(state.data() + off + nm, pr.P.r, pr.P.r) = s.q[static_cast<std::size_t>(b)];
+  }
+  return s;
+}
+
+std::vector<ParamSpec> sgd_solver_specs() {
+  return {{"nodes", K::integer, 100, 2, 400, false, false, "Gauss-Hermite nodes per dimension (r-dimensional rule)", {}, ""},
+          {"dt", K::real, 0.01, 0, 1, true, false, "step in tau (RK4 0.01 matches 0.005 to 1e-8)", {}, ""},
+          {"scheme", K::string, "rk4", 0, 0, false, false, "rk4, or euler to reproduce the notebooks' discretisation", {"rk4", "euler"}, ""}};
+}
+
+std::vector<ParamSpec> generate_specs(bool density) {
+  std::vector<ParamSpec> s = clusters::sgd_specs();
+  s.push_back({"T", K::integer, 100, 2, 1e7, false, false, "sampler cutoff: generation stops at t = 1 - 1/T", {}, ""});
+  s.push_back({"sampler", K::string, "euler", 0, 0, false, false,
+               "euler: the notebooks' 99-step grid t_k = k/T; exact: the continuous flow to 1 - 1/T", {"euler", "exact"}, ""});
+  s.push_back({"project_on", K::array, Json::array({1, 2}), 0, 0, false, false,
+               "clusters k (1-based) whose normalised means are the projection directions", {}, ""});
+  s.push_back({"grid", K::integer, 80000, 100, 1e8, false, false, "trapezoid points of the whitened latent start (diagonal case)", {}, ""});
+  if (density) {
+    s.push_back({"half_width", K::real, 8.0, 0, 1e6, true, false, "the density grid covers [-w, w]^2", {}, ""});
+    s.push_back({"points", K::integer, 81, 3, 2001, false, false, "grid points per axis of the density", {}, ""});
+  }
+  return s;
+}
+
+clusters::GenerateOptions generate_options(const Json& p, int clusters_count) {
+  clusters::GenerateOptions o;
+  o.T = p.value("T", 100);
+  o.exact_flow = p.value("sampler", std::string("euler")) == "exact";
+  o.project_on.clear();
+  for (const auto& k : p.value("project_on", Json::array({1, 2}))) {
+    const double x = k.get<double>();
+    if (x != std::floor(x) || x < 1 || x > clusters_count)
+      throw InputError({"project_on: " + k.dump() + ": allowed cluster indices in [1, " + std::to_string(clusters_count) + "]"});
+    o.project_on.push_back(static_cast<int>(x));
+  }
+  o.grid = p.value("grid", 80000);
+  return o;
+}
+
+std::vector<std::string> validate_generate_point(const Json& p) {
+  auto v = clusters::validate_sgd_point(p);
+  if (v.empty()) {
+    try {
+      (void)generate_options(p, static_cast<int>(p["pi"].size()));
+    } catch (const InputError& e) {
+      v = e.violations;
+    }
+  }
+  return v;
 }
 
 std::vector<ModelInfo> make_models() {
@@ -238,9 +323,7 @@ std::vector<ModelInfo> make_models() {
                 "spectral blocks, tanh/erf/linear), expectations by r-dimensional Gauss-Hermite quadrature";
     m.reference = "seed 000 (Cui, Pehlevan, Lu); brief online-sgd-ae-diffusion.md §3-4; equations/clusters-sgd.md";
     m.params = clusters::sgd_specs();
-    m.solver = {{"nodes", K::integer, 100, 2, 400, false, false, "Gauss-Hermite nodes per dimension (r-dimensional rule)", {}, ""},
-                {"dt", K::real, 0.01, 0, 1, true, false, "step in tau (RK4 0.01 matches 0.005 to 1e-8)", {}, ""},
-                {"scheme", K::string, "rk4", 0, 0, false, false, "rk4, or euler to reproduce the notebooks' discretisation", {"rk4", "euler"}, ""}};
+    m.solver = sgd_solver_specs();
     m.units = {{"tau", "training time 2 eta k/d (k = online samples seen)"},
                {"n_samples", "samples seen, tau d/(2 eta) at the parameter d"},
                {"b", "skip connection"},
@@ -251,38 +334,72 @@ std::vector<ModelInfo> make_models() {
     m.validate_point = clusters::validate_sgd_point;
     m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
       const clusters::SgdProblem pr = clusters::sgd_problem_from_json(params, solver);
-      // Continuation along a tau sweep: the state of the previous point (same problem, smaller tau) is the
-      // initial condition; a fingerprint of every other parameter guards against continuing a different problem.
-      Json other = params;
-      other.erase("tau");
-      const double fp = static_cast<double>(static_cast<std::uint32_t>(std::hash<std::string>{}(other.dump() + solver.dump())));
-      clusters::SgdState s = pr.start;
+      Eigen::VectorXd state;
       double tau0 = 0;
-      const auto nm = static_cast<Eigen::Index>(pr.P.K() * pr.P.r), nq = static_cast<Eigen::Index>(pr.P.r * pr.P.r);
-      const Eigen::Index size = 3 + pr.P.N() * (nm + nq);
-      if (warm && warm->size() == size && (*warm)[0] == fp && (*warm)[1] <= pr.tau) {
-        tau0 = (*warm)[1];
-        s.b = (*warm)[2];
-        for (int b = 0; b < pr.P.N(); ++b) {
-          const Eigen::Index off = 3 + b * (nm + nq);
-          s.m[static_cast<std::size_t>(b)] = Eigen::Map<const Eigen::MatrixXd>(warm->data() + off, pr.P.K(), pr.P.r);
-          s.q[static_cast<std::size_t>(b)] = Eigen::Map<const Eigen::MatrixXd>(warm->data() + off + nm, pr.P.r, pr.P.r);
-        }
-      }
-      const auto scheme = solver.value("scheme", std::string("rk4")) == "euler" ? clusters::Scheme::euler : clusters::Scheme::rk4;
-      s = clusters::integrate_sgd(pr.P, s, tau0, pr.tau, solver.value("dt", 0.01), scheme);
-      Eigen::VectorXd state(size);
-      state[0] = fp;
-      state[1] = pr.tau;
-      state[2] = s.b;
-      for (int b = 0; b < pr.P.N(); ++b) {
-        const Eigen::Index off = 3 + b * (nm + nq);
-        Eigen::Map<Eigen::MatrixXd>(state.data() + off, pr.P.K(), pr.P.r) = s.m[static_cast<std::size_t>(b)];
-        Eigen::Map<Eigen::MatrixXd>(state.data() + off + nm, pr.P.r, pr.P.r) = s.q[static_cast<std::size_t>(b)];
-      }
+      const clusters::SgdState s = sgd_state_at(pr, params, solver, warm, state, tau0);
       Json row = clusters::sgd_row(pr, s, pr.tau);
       row["continued_from_tau"] = tau0;
       return PointResult{row, state, {}};
+    };
+    v.push_back(std::move(m));
+  }
+  {
+    ModelInfo m;
+    m.name = "clusters.generate";
+    m.summary = "Law of generated samples from the online-SGD statistics at training time tau (n = tau d/(2 eta) samples): "
+                "projections on normalised cluster means, E y, E|y|, Var y, E y^4, bulk amplitude, active latent units";
+    m.reference = "seed 000; brief online-sgd-ae-diffusion.md §5-6; equations/clusters-generate.md";
+    m.params = generate_specs(false);
+    m.solver = sgd_solver_specs();
+    m.units = {{"amplitude", "bulk amplitude a = T^(b-1) (exact) or A_T(b) (Euler sampler)"},
+               {"active_units", "latent units with Q_gg + b > 1 (two fixed points each as t -> 1)"},
+               {"y1_abs", "E|y_1|, y_p = mu_{k_p}.X/|mu_{k_p}|"},
+               {"y1_var", "Var y_1"},
+               {"y1_m4", "E y_1^4"}};
+    m.validate_point = validate_generate_point;
+    m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
+      const clusters::SgdProblem pr = clusters::sgd_problem_from_json(params, solver);
+      Eigen::VectorXd state;
+      double tau0 = 0;
+      const clusters::SgdState s = sgd_state_at(pr, params, solver, warm, state, tau0);
+      Json row = clusters::sgd_row(pr, s, pr.tau);
+      const clusters::ProjectedLaw L = clusters::projected_law(pr.P, s, generate_options(params, pr.P.K()));
+      row["amplitude"] = L.amplitude;
+      row["active_units"] = L.active_units;
+      row["diagonal"] = L.diagonal;
+      for (std::size_t p = 0; p < L.mean.size(); ++p) {
+        const std::string y = "y" + std::to_string(p + 1) + "_";
+        row[y + "mean"] = L.mean[p];
+        row[y + "abs"] = L.abs_mean[p];
+        row[y + "var"] = L.var[p];
+        row[y + "m4"] = L.m4[p];
+      }
+      return PointResult{row, state, {}};
+    };
+    v.push_back(std::move(m));
+  }
+  {
+    ModelInfo m;
+    m.name = "clusters.density";
+    m.summary = "2-D density of the generated samples projected on two normalised cluster means, on a grid (for contour plots)";
+    m.reference = "seed 000; brief online-sgd-ae-diffusion.md §5.3, §5.6; equations/clusters-generate.md";
+    m.params = generate_specs(true);
+    m.solver = sgd_solver_specs();
+    m.units = {{"y1", "mu_{k_1}.X/|mu_{k_1}|"}, {"y2", "mu_{k_2}.X/|mu_{k_2}|"}, {"density", "probability density of (y1, y2)"}};
+    m.validate_point = validate_generate_point;
+    m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
+      const clusters::SgdProblem pr = clusters::sgd_problem_from_json(params, solver);
+      Eigen::VectorXd state;
+      double tau0 = 0;
+      const clusters::SgdState s = sgd_state_at(pr, params, solver, warm, state, tau0);
+      const auto grid = clusters::projected_density(pr.P, s, generate_options(params, pr.P.K()), params.value("half_width", 8.0),
+                                                    params.value("points", 81));
+      PointResult out{{}, state, {}};
+      for (std::size_t i = 0; i < grid.size(); ++i) {
+        Json row = {{"y1", grid[i][0]}, {"y2", grid[i][1]}, {"density", grid[i][2]}, {"b", s.b}, {"status", "converged"}};
+        (i == 0 ? out.row : out.more_rows.emplace_back()) = std::move(row);
+      }
+      return out;
     };
     v.push_back(std::move(m));
   }

@@ -61,7 +61,12 @@ std::vector<double> list(const Json& j, const std::string& field) {
 }
 }  // namespace
 
-SgdProblem sgd_problem_from_json(const Json& given, const Json& solver) {
+SgdProblem sgd_problem_from_json(const Json& given_all, const Json& solver) {
+  // Models built on the ODEs (generated law, density) add their own keys; only the ODE's are read here.
+  Json given = Json::object();
+  if (given_all.is_object())
+    for (const auto& s : sgd_specs())
+      if (given_all.contains(s.name)) given[s.name] = given_all[s.name];
   const Json j = resolve_params(sgd_specs(), given);
   SgdProblem pr;
   SgdParams& P = pr.P;

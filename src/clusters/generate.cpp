@@ -1,0 +1,189 @@
+// Generated density of the clusters module (brief online-sgd-ae-diffusion.md §5; equations/clusters-generate.md).
+#include "hdflow/clusters/generate.hpp"
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include "hdflow/core/gauss.hpp"
+#include "hdflow/core/status.hpp"
+
+namespace hdflow::clusters {
+
+double euler_amplitude(double b, int T) {
+  double A = 1;
+  for (int j = 2; j <= T; ++j) A *= 1 + (b - 1) / j;  // A_T(b) = Π_{j=2}^{T} (1 + (b − 1)/j)   (brief §5.4)
+  return A;
+}
+
+Eigen::VectorXd latent_map(const Eigen::MatrixXd& Q, double b, const Eigen::VectorXd& z0, const GenerateOptions& o) {
+  Eigen::VectorXd z = z0;
+  if (!o.exact_flow) {
+    // Euler in t at t_k = k/T, k = 0..T−2: Z ← (1 + (b − 1)/(T − k)) Z + Q tanh(Z)/(T − k)   (brief §5.4)
+    for (int k = 0; k <= o.T - 2; ++k) {
+      const double h = 1.0 / (o.T - k);
+      z = (1 + (b - 1) * h) * z + h * (Q * z.array().tanh().matrix());
+    }
+    return z;
+  }
+  // Exact flow in s = ln(1/(1 − t)): dZ/ds = (b − 1)Z + Q tanh Z on [0, ln T]; RK4 with steps of 1e−3 in s.
+  const double S = std::log(static_cast<double>(o.T));
+  const int n = static_cast<int>(std::ceil(S / 1e-3));
+  const double h = S / n;
+  auto F = [&](const Eigen::VectorXd& y) { return Eigen::VectorXd((b - 1) * y + Q * y.array().tanh().matrix()); };
+  for (int j = 0; j < n; ++j) {
+    const Eigen::VectorXd k1 = F(z), k2 = F(z + 0.5 * h * k1), k3 = F(z + 0.5 * h * k2), k4 = F(z + h * k3);
+    z += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
+  }
+  return z;
+}
+
+double latent_fixed_point(double q, double b) {
+  if (b >= 1) return std::numeric_limits<double>::infinity();
+  if (q + b <= 1) return 0.0;
+  // g(z) = Q tanh z − (1 − b) z is positive just right of 0 (slope Q + b − 1 > 0) and negative for z > Q/(1 − b).
+  double lo = 1e-12, hi = q / (1 - b) + 1;
+  for (int it = 0; it < 200; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (q * std::tanh(mid) - (1 - b) * mid > 0 ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+namespace {
+
+Eigen::MatrixXd projection_G(const SgdParams& P, const SgdState& s, const GenerateOptions& o) {
+  const Eigen::MatrixXd M = s.M();
+  Eigen::MatrixXd Tg = P.T[0];
+  for (std::size_t b = 1; b < P.T.size(); ++b) Tg += P.T[b];
+  Eigen::MatrixXd G(static_cast<Eigen::Index>(o.project_on.size()), P.r);
+  for (std::size_t p = 0; p < o.project_on.size(); ++p) {
+    const int k = o.project_on[p] - 1;
+    G.row(static_cast<Eigen::Index>(p)) = M.row(k) / std::sqrt(Tg(k, k));  // rows of E: μ_k/‖μ_k‖
+  }
+  return G;
+}
+
+// E|m + sξ| for ξ ~ N(0, 1)   (brief §5.6)
+double abs_gauss(double m, double sd) {
+  if (sd <= 0) return std::abs(m);
+  return sd * std::sqrt(2 / std::numbers::pi) * std::exp(-m * m / (2 * sd * sd)) + m * std::erf(m / (std::numbers::sqrt2 * sd));
+}
+
+}  // namespace
+
+ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const GenerateOptions& o) {
+  const Eigen::MatrixXd Q = s.Q(), G = projection_G(P, s, o);
+  const Eigen::MatrixXd Qi = Q.inverse();
+  const Eigen::MatrixXd C = G * Qi;  // y = C Z + ξ
+  ProjectedLaw L;
+  L.amplitude = o.exact_flow ? std::pow(static_cast<double>(o.T), s.b - 1) : euler_amplitude(s.b, o.T);  // a = T^{b−1}
+  const Eigen::MatrixXd Xi = L.amplitude * L.amplitude * (Eigen::MatrixXd::Identity(G.rows(), G.rows()) - G * Qi * G.transpose());
+  for (int g = 0; g < P.r; ++g) L.active_units += Q(g, g) + s.b > 1;
+  const double off = (Q - Eigen::MatrixXd(Q.diagonal().asDiagonal())).cwiseAbs().maxCoeff() +
+                     (G.rows() >= P.r ? 0.0 : 1.0);
+  double goff = 0;
+  for (Eigen::Index p = 0; p < G.rows(); ++p)
+    for (Eigen::Index g = 0; g < G.cols(); ++g)
+      if (g != p) goff = std::max(goff, std::abs(G(p, g)));
+  L.diagonal = off < 1e-12 && goff < 1e-12;
+  const auto np = static_cast<std::size_t>(G.rows());
+  L.mean.assign(np, 0);
+  L.abs_mean.assign(np, 0);
+  L.var.assign(np, 0);
+  L.m4.assign(np, 0);
+  if (L.diagonal) {
+    // y_p = (G_pp/Q_pp) Z_p + ξ_p, Var ξ_p = a²(1 − G_pp²/Q_pp): one-dimensional latent maps (brief §5.6).
+    const gauss::Rule1D& rule = gauss::trapezoid(24.0 / o.grid, 12.0);
+    for (std::size_t p = 0; p < np; ++p) {
+      const auto g = static_cast<Eigen::Index>(p);
+      const double c = C(g, g), sd = std::sqrt(std::max(Xi(g, g), 0.0)), q = Q(g, g);
+      Eigen::MatrixXd Qg(1, 1);
+      Qg(0, 0) = q;
+      double m1 = 0, m2 = 0, m4z = 0, ab = 0;
+      for (std::size_t i = 0; i < rule.size(); ++i) {
+        const double z = latent_map(Qg, s.b, Eigen::VectorXd::Constant(1, std::sqrt(q) * rule.nodes[i]), o)[0];
+        const double w = rule.weights[i], yz = c * z;
+        m1 += w * yz;
+        m2 += w * yz * yz;
+        m4z += w * yz * yz * yz * yz;
+        ab += w * abs_gauss(yz, sd);
+      }
+      L.mean[p] = m1;
+      L.abs_mean[p] = ab;
+      L.var[p] = m2 + sd * sd - m1 * m1;
+      L.m4[p] = m4z + 6 * m2 * sd * sd + 3 * sd * sd * sd * sd;  // E(cZ + ξ)⁴ with ξ independent, centred
+    }
+    return L;
+  }
+  if (P.r > 2) throw InputError({"r: " + std::to_string(P.r) + ": allowed r <= 2 for a non-diagonal Q in the generated law"});
+  // General r ≤ 2: tensor trapezoid rule in the whitened start ξ, Z(0) = Q^{1/2} ξ.
+  const Eigen::MatrixXd root = gauss::psd_sqrt(Q, "Q");
+  const gauss::Rule1D& rule = gauss::trapezoid(24.0 / o.grid2d, 12.0);
+  const std::size_t n = rule.size();
+  const std::size_t total = P.r == 1 ? n : n * n;
+  for (std::size_t f = 0; f < total; ++f) {
+    Eigen::VectorXd xi(P.r);
+    double w = rule.weights[f % n];
+    xi[0] = rule.nodes[f % n];
+    if (P.r == 2) {
+      xi[1] = rule.nodes[f / n];
+      w *= rule.weights[f / n];
+    }
+    if (w < 1e-300) continue;
+    const Eigen::VectorXd y = C * latent_map(Q, s.b, root * xi, o);
+    for (std::size_t p = 0; p < np; ++p) {
+      const double yz = y[static_cast<Eigen::Index>(p)], sd = std::sqrt(std::max(Xi(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(p)), 0.0));
+      L.mean[p] += w * yz;
+      L.var[p] += w * (yz * yz + sd * sd);
+      L.m4[p] += w * (yz * yz * yz * yz + 6 * yz * yz * sd * sd + 3 * sd * sd * sd * sd);
+      L.abs_mean[p] += w * abs_gauss(yz, sd);
+    }
+  }
+  for (std::size_t p = 0; p < np; ++p) L.var[p] -= L.mean[p] * L.mean[p];
+  return L;
+}
+
+std::vector<std::array<double, 3>> projected_density(const SgdParams& P, const SgdState& s, const GenerateOptions& o,
+                                                     double half_width, int points) {
+  const Eigen::MatrixXd Q = s.Q(), G = projection_G(P, s, o);
+  if (G.rows() != 2 || P.r < 2) throw InputError({"project_on: allowed exactly two clusters for a 2-D density (and r >= 2)"});
+  const Eigen::MatrixXd Qi = Q.inverse(), C = G * Qi;
+  const double A = o.exact_flow ? std::pow(static_cast<double>(o.T), s.b - 1) : euler_amplitude(s.b, o.T);
+  const Eigen::MatrixXd Xi = A * A * (Eigen::MatrixXd::Identity(2, 2) - G * Qi * G.transpose());
+  // Latent end points on a whitened grid (2-D), then the Gaussian ξ smooths them into a density.
+  const Eigen::MatrixXd root = gauss::psd_sqrt(Q, "Q");
+  const gauss::Rule1D& rule = gauss::trapezoid(24.0 / 400, 12.0);
+  std::vector<std::pair<Eigen::Vector2d, double>> atoms;
+  for (std::size_t i = 0; i < rule.size(); ++i)
+    for (std::size_t j = 0; j < rule.size(); ++j) {
+      const double w = rule.weights[i] * rule.weights[j];
+      if (w < 1e-14) continue;
+      Eigen::VectorXd xi = Eigen::VectorXd::Zero(P.r);
+      xi[0] = rule.nodes[i];
+      xi[1] = rule.nodes[j];
+      atoms.emplace_back(C * latent_map(Q, s.b, root * xi, o), w);
+    }
+  // Floor the smoothing at the grid spacing so that collapsed (point-mass) laws still draw.
+  const double h = 2 * half_width / (points - 1);
+  Eigen::Matrix2d S = Xi;
+  S(0, 0) = std::max(S(0, 0), h * h);
+  S(1, 1) = std::max(S(1, 1), h * h);
+  const Eigen::Matrix2d Si = S.inverse();
+  const double norm = 1 / (2 * std::numbers::pi * std::sqrt(S.determinant()));
+  std::vector<std::array<double, 3>> out;
+  for (int a = 0; a < points; ++a)
+    for (int c = 0; c < points; ++c) {
+      const Eigen::Vector2d y(-half_width + a * h, -half_width + c * h);
+      double dens = 0;
+      for (const auto& [m, w] : atoms) {
+        const Eigen::Vector2d e = y - m;
+        dens += w * norm * std::exp(-0.5 * e.dot(Si * e));
+      }
+      out.push_back({y[0], y[1], dens});
+    }
+  return out;
+}
+
+}  // namespace hdflow::clusters

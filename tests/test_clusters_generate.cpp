@@ -1,0 +1,84 @@
+// The generated law of the clusters module against the brief's check values (online-sgd-ae-diffusion.md
+// §10.1 amplitudes, §10.4 projected observables with the notebooks' T = 100 Euler sampler) and identities.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "hdflow/clusters/generate.hpp"
+#include "hdflow/clusters/sgd.hpp"
+
+using namespace hdflow::clusters;
+
+namespace {
+SgdParams fig1() {
+  SgdParams P;
+  P.pi = {1.0 / 3, 1.0 / 3, 1.0 / 3};
+  Eigen::MatrixXd mu(3, 2);
+  mu << 3, 0, 0, -3, -3, 0;
+  P.T = {mu * mu.transpose()};
+  P.lambda_s = {1};
+  P.p_s = {1};
+  P.nodes = 100;
+  return P;
+}
+bool rel(double a, double b, double tol) { return std::abs(a - b) <= tol * std::max(1.0, std::abs(b)); }
+}  // namespace
+
+TEST_CASE("bulk amplitude A_T(b) (§10.1)") {
+  CHECK(std::abs(euler_amplitude(0, 100) - 0.01) < 1e-15);
+  CHECK(std::abs(euler_amplitude(1, 100) - 1) < 1e-15);
+  CHECK(std::abs(euler_amplitude(0.5, 100) - 0.112696958019) < 1e-12);
+  CHECK(std::abs(euler_amplitude(1.2, 100) - 2.282528398420) < 1e-11);
+  CHECK(std::abs(euler_amplitude(0.5, 1000) - 0.035678022292) < 1e-12);
+  CHECK(std::abs(euler_amplitude(1.088290500133, 100) - 1.443796163074) < 1e-10);
+  // Γ-function form: A_T(b) = Γ(T + b)/(Γ(1 + b)Γ(T + 1))
+  CHECK(std::abs(euler_amplitude(0.7, 100) - std::exp(std::lgamma(100.7) - std::lgamma(1.7) - std::lgamma(101.0))) < 1e-12);
+}
+
+TEST_CASE("projected observables along the Fig. 1 training curve (§10.4, relative 1e-6)") {
+  const SgdParams P = fig1();
+  struct Row { double tau, A, a1, a2, v1, v2, q1, q2; };
+  const Row rows[] = {{0.5, 0.0451270, 1.1739580, 0.4936867, 1.4748131, 0.3086527, 2.5013487, 0.1569776},
+                      {1, 0.1298792, 2.4576025, 1.6697189, 6.1094329, 2.9706247, 38.497819, 10.138831},
+                      {2, 0.4830612, 3.9945299, 3.0729361, 16.327491, 10.011204, 285.96584, 116.45024},
+                      {4, 1.4437962, 4.5126128, 3.7860128, 23.160058, 17.147112, 747.95850, 455.72524}};
+  SgdState s = informed_start(P);
+  double tau = 0;
+  GenerateOptions o;
+  o.grid = 80000;
+  {
+    const ProjectedLaw L0 = projected_law(P, s, o);  // τ = 0: A = 1/T, E|y| = 0.0125984
+    CHECK(std::abs(L0.abs_mean[0] - 0.0125984) < 2e-7);
+    CHECK(L0.active_units == 0);
+  }
+  for (const auto& r : rows) {
+    s = integrate_sgd(P, s, tau, r.tau, 0.01, Scheme::rk4);
+    tau = r.tau;
+    const ProjectedLaw L = projected_law(P, s, o);
+    CAPTURE(r.tau);
+    CHECK(L.diagonal);
+    CHECK(rel(L.amplitude, r.A, 1e-6));
+    CHECK(rel(L.abs_mean[0], r.a1, 1e-6));
+    CHECK(rel(L.abs_mean[1], r.a2, 1e-6));
+    CHECK(rel(L.var[0], r.v1, 1e-6));
+    CHECK(rel(L.var[1], r.v2, 1e-6));
+    CHECK(rel(L.m4[0], r.q1, 1e-6));
+    CHECK(rel(L.m4[1], r.q2, 1e-6));
+    CHECK(std::abs(L.mean[0]) < 1e-12);  // the law is symmetric under y → −y (odd tanh, r = 2)
+  }
+}
+
+TEST_CASE("latent fixed points as t -> 1 (§5.5, §10.4) and the exact flow approaching them") {
+  // τ = 1: Q = diag(1.8266739, 1.1051087), b = 0.5311571: z* = (3.892895, 2.311214).
+  CHECK(std::abs(latent_fixed_point(1.8266739, 0.5311571) - 3.892895) < 2e-6);
+  CHECK(std::abs(latent_fixed_point(1.1051087, 0.5311571) - 2.311214) < 2e-6);
+  CHECK(latent_fixed_point(0.2, 0.5) == 0.0);                 // Q + b ≤ 1: the origin is stable
+  CHECK(std::isinf(latent_fixed_point(0.5, 1.1)));             // b > 1: latent coordinates diverge
+  GenerateOptions o;
+  o.exact_flow = true;
+  o.T = 2000000000;  // s_end = ln T = 21.4: the linearisation −0.4658 leaves ≈ 5e−5 of the start
+  Eigen::MatrixXd Q(1, 1);
+  Q(0, 0) = 1.8266739;
+  const double z = latent_map(Q, 0.5311571, Eigen::VectorXd::Constant(1, 0.3), o)[0];
+  CHECK(std::abs(z - 3.892895) < 5e-4);
+}
