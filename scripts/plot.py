@@ -15,7 +15,19 @@ Usage:
     "comparison": <col>_theory as lines, <col>_sim (+ <col>_sim_stderr) as markers, same colour.
     Further sweep axes give one line per value ("name=value"). Rows whose status is not
     "converged" are marked with red 'x' and counted in the title. Nulls are NaN.
-Exit status 2 on unreadable/malformed/wrong-schema input or an unknown column.
+
+    Contour mode (2-D density tables, e.g. `hdflow solve clusters.density`): used when
+    table["plot"]["type"] == "contour", or automatically when there is no plot object, no --x/--y,
+    and the rows carry the columns y1, y2 and density. Options of the plot object:
+      x (default "y1"), y (default "y2"), z (default "density"),
+      facet (default: the first sweep axis of table["input"]["sweep"], if any; a list of columns
+             is allowed), levels (default 12; an int or a list of level values),
+      colorbar ("panel" (default): one per subplot; "shared": one for all, common levels), title.
+    --x/--y override plot.x/plot.y (--y takes a single column here). One subplot per facet value
+    (wrapping after 4), equal aspect, filled contours. Each facet must hold a full regular grid:
+    the rows are reshaped by the sorted unique x and y values; a missing or duplicated grid point
+    is an error.
+Exit status 2 on unreadable/malformed/wrong-schema input, an unknown column or an incomplete grid.
 """
 import argparse
 import itertools
@@ -26,6 +38,7 @@ import sys
 import tempfile
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -157,6 +170,146 @@ def columns_of(rows):
     return list(dict.fromkeys(k for r in rows for k in r))
 
 
+def fmt_value(v):
+    """Facet value for a panel title: numbers as floats ("1.0", "0.5", "1e-05"), others verbatim."""
+    if is_num(v) and v is not None:
+        text = f"{float(v):g}"
+        return text + ".0" if text.lstrip("-").isdigit() else text
+    return str(v)
+
+
+def contour_requested(doc, spec, a, cols):
+    if spec:
+        return spec.get("type") == "contour"
+    if "plot" in doc and doc["plot"] is not None:  # a plot object that is not an object: not ours
+        return False
+    return not a.x and not a.y and {"y1", "y2", "density"} <= set(cols)
+
+
+def grid_of(rows, idx, x, y, z, where):
+    """(xs, ys, Z) of one facet: Z[j, i] = z at (xs[i], ys[j]); dies on a missing/duplicate point."""
+    xv = column([rows[i] for i in idx], x)
+    yv = column([rows[i] for i in idx], y)
+    zv = column([rows[i] for i in idx], z)
+    for name, v in ((x, xv), (y, yv)):
+        if np.isnan(v).any():
+            die(f"{where}: {int(np.isnan(v).sum())} row(s) without a numeric {name!r}")
+    xs, xi = np.unique(xv, return_inverse=True)
+    ys, yi = np.unique(yv, return_inverse=True)
+    if len(xs) < 2 or len(ys) < 2:
+        die(f"{where}: a contour plot needs at least 2 distinct values of {x!r} and of {y!r}; "
+            f"got {len(xs)} x {len(ys)}")
+    count = np.zeros((len(ys), len(xs)), dtype=int)
+    np.add.at(count, (yi, xi), 1)
+    if (count > 1).any():
+        j, i = np.argwhere(count > 1)[0]
+        die(f"{where}: {int((count > 1).sum())} grid point(s) occur more than once, e.g. "
+            f"{x}={xs[i]:g}, {y}={ys[j]:g} (several grids in one facet? set plot.facet)")
+    if (count == 0).any():
+        j, i = np.argwhere(count == 0)[0]
+        die(f"{where}: not a full regular grid: {int((count == 0).sum())} of {count.size} points of "
+            f"the {len(xs)} x {len(ys)} grid ({x} x {y}) are missing, e.g. {x}={xs[i]:g}, {y}={ys[j]:g}")
+    Z = np.full((len(ys), len(xs)), np.nan)
+    Z[yi, xi] = zv
+    return xs, ys, Z
+
+
+def draw_contour(doc, spec, a, cols, axes, units):
+    """The contour figure: one panel per facet value (x, y, z, facet from the plot object or defaults)."""
+    rows, path = doc["rows"], a.table
+    x = a.x or spec.get("x") or "y1"
+    if a.y and len(a.y) != 1:
+        die("contour plot: --y takes exactly one column")
+    y = (a.y[0] if a.y else None) or spec.get("y") or "y2"
+    z = spec.get("z") or "density"
+    facet = spec.get("facet", axes[0] if axes else None)
+    facets = [facet] if isinstance(facet, str) else list(facet or [])
+    for c in [x, y, z] + facets:
+        if not isinstance(c, str) or c not in cols:
+            die(f"unknown column {c!r}; available: {', '.join(cols)}")
+    if len({x, y, z}) < 3 or set(facets) & {x, y, z}:
+        die(f"contour plot: x={x!r}, y={y!r}, z={z!r} and facet {facets} must be distinct columns")
+    levels = spec.get("levels", 12)
+    if isinstance(levels, bool) or not (isinstance(levels, int) and levels >= 1 or
+                                        isinstance(levels, list) and len(levels) >= 2 and
+                                        all(is_num(v) and v is not None for v in levels)):
+        die(f"plot.levels must be a positive integer or a list of >= 2 numbers, got {levels!r}")
+    shared = spec.get("colorbar", "panel")
+    if shared not in ("panel", "shared"):
+        die(f"plot.colorbar must be \"panel\" or \"shared\", got {shared!r}")
+    shared = shared == "shared"
+
+    keyed = {}  # facet value(s) -> row indices, in order of appearance (= sweep order)
+    for i, r in enumerate(rows):
+        keyed.setdefault(tuple(r.get(f) for f in facets), []).append(i)
+    panels = []
+    for key, idx in keyed.items():
+        name = ", ".join(f"{f} = {fmt_value(v)}" for f, v in zip(facets, key))
+        xs, ys, Z = grid_of(rows, idx, x, y, z, f"{path}: {name or 'table'}")
+        bad = sum(1 for i in idx if rows[i].get("status", "converged") != "converged")
+        panels.append((name, xs, ys, Z, bad))
+
+    if isinstance(levels, list):
+        levels = sorted(float(v) for v in levels)
+    elif shared:
+        zmin = min(np.nanmin(p[3]) if np.isfinite(p[3]).any() else np.inf for p in panels)
+        zmax = max(np.nanmax(p[3]) if np.isfinite(p[3]).any() else -np.inf for p in panels)
+        if not np.isfinite(zmin) or not np.isfinite(zmax):
+            die(f"{path}: column {z!r} has no finite value")
+        levels = matplotlib.ticker.MaxNLocator(levels + 1).tick_values(zmin, zmax if zmax > zmin else zmin + 1.0)
+
+    n = len(panels)
+    ncols = min(n, 4)
+    nrows = math.ceil(n / ncols)
+    size = (max(5.0, 4.0 * ncols + (1.0 if shared else 0.0)), 3.7 * nrows + 0.6)
+    fig, axs = plt.subplots(nrows, ncols, figsize=size, squeeze=False, layout="constrained")
+    fig.get_layout_engine().set(rect=(0, 0.25 / size[1], 1, 1 - 0.25 / size[1]))  # room for the footer
+    zlabel = label(z, units, 50)
+    cs = None
+    for ax, panel in itertools.zip_longest(axs.flat, panels):
+        if panel is None:
+            ax.set_visible(False)
+            continue
+        name, xs, ys, Z, bad = panel
+        Zm = np.ma.masked_invalid(Z)
+        if Zm.count() == 0:
+            ax.text(0.5, 0.5, f"no finite {z}", ha="center", va="center", transform=ax.transAxes)
+        else:
+            cs = ax.contourf(xs, ys, Zm, levels=levels, cmap="viridis")
+            if not shared:
+                cb = fig.colorbar(cs, ax=ax, shrink=0.85)
+                cb.set_label(zlabel, fontsize=7)
+                cb.ax.tick_params(labelsize=7)
+        ax.set_aspect("equal")
+        ax.set_xlabel(label(x, units, 40), fontsize=8)
+        ax.set_ylabel(label(y, units, 40), fontsize=8)
+        ax.tick_params(labelsize=7)
+        title = name or z
+        if bad:
+            title += f" ({bad} row{'s' if bad != 1 else ''} not converged)"
+        ax.set_title(title, fontsize=10, color="darkred" if bad else "black")
+    if shared and cs is not None:
+        cb = fig.colorbar(cs, ax=[ax for ax in axs.flat if ax.get_visible()], shrink=0.85)
+        cb.set_label(zlabel, fontsize=8)
+        cb.ax.tick_params(labelsize=7)
+    return fig
+
+
+def footer(fig, doc):
+    tool = doc.get("tool") or {}
+    fig.text(0.01, 0.005, f"{tool.get('name', 'hdflow')} {tool.get('version', '?')} "
+             f"({tool.get('git') or 'git unknown'}) · {doc.get('model', '?')}", fontsize=7, color="gray",
+             ha="left", va="bottom")
+
+
+def suptitle(fig, doc, a, spec, default):
+    bad = sum(1 for r in doc["rows"] if r.get("status", "converged") != "converged")
+    title = a.title or spec.get("title") or default
+    if bad:
+        title += f"\n{bad} row{'s' if bad != 1 else ''} not converged"
+    fig.suptitle(title, fontsize=11, color="darkred" if bad else "black")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("table", help="hdflow.table/1 JSON file")
@@ -173,6 +326,13 @@ def main():
     sweep = (doc.get("input") or {}).get("sweep") or []
     axes = [s["name"] for s in sweep if isinstance(s, dict) and "name" in s]
     cols = columns_of(rows)
+
+    if contour_requested(doc, spec, a, cols):
+        fig = draw_contour(doc, spec, a, cols, axes, units)
+        suptitle(fig, doc, a, spec, f"{doc.get('model', '?')} ({kind})")
+        footer(fig, doc)
+        save(fig, a.output)
+        return
 
     x = a.x or spec.get("x") or (axes[0] if axes else None)
     if not x:
@@ -221,20 +381,16 @@ def main():
                 (k == 0 or len(ys) > 1 or kind == "comparison"):
             legend(ax)
 
-    bad = sum(1 for r in rows if r.get("status", "converged") != "converged")
-    title = a.title or spec.get("title") or f"{doc.get('model', '?')} ({kind})"
-    if bad:
-        title += f"\n{bad} row{'s' if bad != 1 else ''} not converged"
-    fig.suptitle(title, fontsize=11, color="darkred" if bad else "black")
-    tool = doc.get("tool") or {}
-    fig.text(0.01, 0.005, f"{tool.get('name', 'hdflow')} {tool.get('version', '?')} "
-             f"({tool.get('git') or 'git unknown'}) · {doc.get('model', '?')}", fontsize=7, color="gray",
-             ha="left", va="bottom")
+    suptitle(fig, doc, a, spec, f"{doc.get('model', '?')} ({kind})")
+    footer(fig, doc)
+    save(fig, a.output)
 
-    out = os.path.abspath(a.output)
+
+def save(fig, output):
+    out = os.path.abspath(output)
     ext = os.path.splitext(out)[1].lstrip(".").lower()
     if ext not in fig.canvas.get_supported_filetypes():
-        die(f"{a.output}: unsupported figure format {ext!r}; use .png, .pdf or .svg")
+        die(f"{output}: unsupported figure format {ext!r}; use .png, .pdf or .svg")
     tmp = None
     try:  # atomic: temporary file in the same folder, then rename over the target
         os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -247,11 +403,11 @@ def main():
         os.replace(tmp, out)
         tmp = None
     except OSError as e:
-        die(f"{a.output}: cannot write: {e}", code=1)
+        die(f"{output}: cannot write: {e}", code=1)
     finally:
         if tmp and os.path.exists(tmp):
             os.unlink(tmp)
-    print(f"wrote {a.output}")
+    print(f"wrote {output}")
 
 
 if __name__ == "__main__":

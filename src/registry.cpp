@@ -8,6 +8,7 @@
 
 #include "hdflow/clusters/generate.hpp"
 #include "hdflow/clusters/params.hpp"
+#include "hdflow/clusters/sim.hpp"
 #include "hdflow/core/status.hpp"
 #include "hdflow/twomode/phase1.hpp"
 #include "hdflow/twomode/curve.hpp"
@@ -341,6 +342,23 @@ std::vector<ModelInfo> make_models() {
       row["continued_from_tau"] = tau0;
       return PointResult{row, state, {}};
     };
+    m.simulation = clusters::SgdSimOptions::specs();
+    m.validate_simulation = [](const Json& p, const Json& simulation) {
+      std::vector<std::string> errs;
+      const clusters::SgdSimOptions o = clusters::SgdSimOptions::from_json(simulation);
+      if (!p["M0"].is_null() || !p["Q0"].is_null())
+        errs.push_back("M0: " + p["M0"].dump() + ": allowed null for a simulation (the informed start w = 0.1 sqrt(d) mu)");
+      if (static_cast<int>(p["pi"].size()) > o.d)
+        errs.push_back("simulation.d: " + std::to_string(o.d) + ": allowed d >= K = " + std::to_string(p["pi"].size()));
+      const double steps = p["tau"].get<double>() * o.d / (2 * p["eta"].get<double>());
+      if (steps * o.d * o.seeds > 1e13)
+        errs.push_back("tau: " + p["tau"].dump() + ": allowed tau d^2 seeds/(2 eta) <= 1e13 operations (here " + format_number(steps * o.d * o.seeds) + ")");
+      return errs;
+    };
+    m.simulate_point = [](const Json& p, const Json& simulation) {
+      const clusters::SgdProblem pr = clusters::sgd_problem_from_json(p, Json::object());
+      return std::vector<Json>{clusters::simulate_sgd_point(pr.P, pr.tau, clusters::SgdSimOptions::from_json(simulation))};
+    };
     v.push_back(std::move(m));
   }
   {
@@ -581,7 +599,11 @@ Table solve(const Json& input, const ProgressCallback& progress) {
           if (!it.value().is_structured()) head[it.key()] = it.value();
         PointResult out;
         if (kind == "theory") {
-          out = m.solve_point(pi.params, solver, warm);
+          try {
+            out = m.solve_point(pi.params, solver, warm);
+          } catch (const std::exception& e) {  // a numerical breakdown is a row status, never an abort
+            out = PointResult{Json{{"status", "non_finite"}, {"error", e.what()}}, {}, {}};
+          }
           head.update(out.row);
           out.row = std::move(head);
           return out;

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <numbers>
+#include <limits>
+#include <random>
 
 #include "hdflow/core/gauss.hpp"
 #include "hdflow/core/status.hpp"
@@ -90,6 +92,26 @@ SgdState informed_start(const SgdParams& P) {
   return s;
 }
 
+void activation_eval(Activation kind, double x, double& f, double& f1, double& f2) {
+  switch (kind) {
+    case Activation::tanh:
+      f = std::tanh(x);
+      f1 = 1 - f * f;
+      f2 = -2 * f * f1;
+      return;
+    case Activation::erf:
+      f = std::erf(x);
+      f1 = 2 / std::sqrt(std::numbers::pi) * std::exp(-x * x);
+      f2 = -2 * x * f1;
+      return;
+    case Activation::linear:
+      f = x;
+      f1 = 1;
+      f2 = 0;
+      return;
+  }
+}
+
 double b_closed_form(const SgdParams& P, double b0, double tau) {
   const double a = 1 - P.t, be = P.t, lb = P.lambda_bar();
   const double kappa = a * a + be * be * lb, bstar = be * lb / kappa;
@@ -98,29 +120,6 @@ double b_closed_form(const SgdParams& P, double b0, double tau) {
 
 namespace {
 
-struct Act {
-  Activation kind;
-  // σ, σ', σ''
-  void operator()(double x, double& f, double& f1, double& f2) const {
-    switch (kind) {
-      case Activation::tanh:
-        f = std::tanh(x);
-        f1 = 1 - f * f;
-        f2 = -2 * f * f1;
-        return;
-      case Activation::erf:
-        f = std::erf(x);
-        f1 = 2 / std::sqrt(std::numbers::pi) * std::exp(-x * x);
-        f2 = -2 * x * f1;
-        return;
-      case Activation::linear:
-        f = x;
-        f1 = 1;
-        f2 = 0;
-        return;
-    }
-  }
-};
 
 // Per-cluster Gaussian averages needed by the probe operator D (brief §3.2), and the cluster-averaged ones
 // of L (direct form) and S (§3.3), all over ω | c ~ N(βM_c·, Ω) with A replaced by its conditional mean
@@ -143,12 +142,21 @@ Eigen::MatrixXd pinv_sym(const Eigen::MatrixXd& A) {
   return es.eigenvectors() * inv.asDiagonal() * es.eigenvectors().transpose();
 }
 
-Averages averages(const SgdParams& P, const SgdState& st) {
+// `mc`: the peers' method for the benchmark only — per cluster, `mc_samples` fresh standard normal vectors with
+// equal weights replace the tensor Gauss–Hermite rule (the theory never uses it).
+Averages averages(const SgdParams& P, const SgdState& st, std::mt19937_64* mc = nullptr, int mc_samples = 0) {
   const int K = P.K(), r = P.r;
   const double al = 1 - P.t, be = P.t, b = st.b, cb = 1 - b * be;
   const Eigen::MatrixXd M = st.M(), Q = st.Q(), Qt = st.Qt(P);
   const Eigen::MatrixXd Om = be * be * Qt + al * al * Q;   // Ω = β²Q̃ + α²Q
-  const Eigen::MatrixXd root = gauss::psd_sqrt(Om, "Omega");
+  // A numerically indefinite Ω (a diverging integration) is a numerical outcome, not bad input: NaN drift,
+  // reported by the caller as a non_finite row.
+  Eigen::MatrixXd root;
+  try {
+    root = gauss::psd_sqrt(Om, "Omega");
+  } catch (const InputError&) {
+    root = Eigen::MatrixXd::Constant(r, r, std::numeric_limits<double>::quiet_NaN());
+  }
   const Eigen::MatrixXd Oi = pinv_sym(Om);
   const Eigen::MatrixXd G1 = be * Qt * Oi, G0 = al * Q * Oi;  // E[λ¹|ω] − M_c = G1 Δω, E[λ⁰|ω] = G0 Δω
   const Eigen::MatrixXd Ga = b * al * G0 - cb * G1;              // a(ω) = Ga Δω − (1 − bβ)M_c + Qσ(ω)
@@ -156,7 +164,7 @@ Averages averages(const SgdParams& P, const SgdState& st) {
   const Eigen::MatrixXd S11 = Qt - be * be * Qt * Oi * Qt, S00 = Q - al * al * Q * Oi * Q, S10 = -al * be * Qt * Oi * Q;
   const Eigen::MatrixXd SA = b * b * al * al * S00 - b * al * cb * (S10 + S10.transpose()) + cb * cb * S11;
   const gauss::Rule1D& gh = gauss::hermite(P.nodes);
-  const Act act{P.activation};
+  const auto act = [&P](double x, double& f, double& f1, double& f2) { activation_eval(P.activation, x, f, f1, f2); };
   Averages A;
   A.sa = A.d1aw = A.E1 = A.E2 = A.E3 = Eigen::MatrixXd::Zero(r, r);
   const std::size_t n = gh.size();
@@ -169,14 +177,21 @@ Averages averages(const SgdParams& P, const SgdState& st) {
     C.ss = C.d1d1 = Eigen::MatrixXd::Zero(r, r);
     Eigen::MatrixXd sa = Eigen::MatrixXd::Zero(r, r), d1aw = sa, e2 = sa, e3 = sa;
     const Eigen::VectorXd Mc = M.row(c).transpose();
-    for (std::size_t flat = 0; flat < total; ++flat) {
-      std::size_t rest = flat;
+    std::normal_distribution<double> N01;
+    const std::size_t points = mc ? static_cast<std::size_t>(mc_samples) : total;
+    for (std::size_t flat = 0; flat < points; ++flat) {
       double wt = 1;
-      for (int k = 0; k < r; ++k) {
-        const std::size_t i = rest % n;
-        rest /= n;
-        xi[k] = gh.nodes[i];
-        wt *= gh.weights[i];
+      if (mc) {
+        for (int k = 0; k < r; ++k) xi[k] = N01(*mc);
+        wt = 1.0 / mc_samples;
+      } else {
+        std::size_t rest = flat;
+        for (int k = 0; k < r; ++k) {
+          const std::size_t i = rest % n;
+          rest /= n;
+          xi[k] = gh.nodes[i];
+          wt *= gh.weights[i];
+        }
       }
       if (wt < 1e-300) continue;
       dw.noalias() = root * xi;
@@ -247,10 +262,12 @@ Eigen::MatrixXd sgd_L_probe(const SgdParams& P, const SgdState& st) {
   return probe_L(P, st.b, st.Q(), A, st.m.at(0), st.q.at(0), P.lambda_s.at(0));
 }
 
-SgdDrift sgd_drift(const SgdParams& P, const SgdState& st) {
+SgdDrift sgd_drift(const SgdParams& P, const SgdState& st) { return sgd_drift_sampled(P, st, nullptr, 0); }
+
+SgdDrift sgd_drift_sampled(const SgdParams& P, const SgdState& st, std::mt19937_64* rng, int samples) {
   const int K = P.K(), r = P.r, N = P.N();
   const double al = 1 - P.t, be = P.t, b = st.b, cb = 1 - b * be, wd = P.weight_decay;
-  const Averages A = averages(P, st);
+  const Averages A = averages(P, st, rng, samples);
   const Eigen::MatrixXd Q = st.Q();
   SgdDrift dr;
   for (int s = 0; s < N; ++s) {
@@ -282,6 +299,11 @@ Eigen::MatrixXd sgd_L_direct(const SgdParams& P, const SgdState& st) {
 }
 
 SgdState integrate_sgd(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme) {
+  return integrate_sgd_sampled(P, std::move(s), tau0, tau1, dt, scheme, nullptr, 0);
+}
+
+SgdState integrate_sgd_sampled(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme,
+                               std::mt19937_64* rng, int samples) {
   if (!(tau1 > tau0)) return s;
   const int steps = static_cast<int>(std::ceil((tau1 - tau0) / dt - 1e-12));
   const double h = (tau1 - tau0) / steps;
@@ -296,14 +318,14 @@ SgdState integrate_sgd(const SgdParams& P, SgdState s, double tau0, double tau1,
     return y;
   };
   for (int j = 0; j < steps; ++j) {
-    const SgdDrift k1 = sgd_drift(P, s);
+    const SgdDrift k1 = sgd_drift_sampled(P, s, rng, samples);
     if (scheme == Scheme::euler) {
       s = axpy(s, k1, h);
       continue;
     }
-    const SgdDrift k2 = sgd_drift(P, axpy(s, k1, 0.5 * h));
-    const SgdDrift k3 = sgd_drift(P, axpy(s, k2, 0.5 * h));
-    const SgdDrift k4 = sgd_drift(P, axpy(s, k3, h));
+    const SgdDrift k2 = sgd_drift_sampled(P, axpy(s, k1, 0.5 * h), rng, samples);
+    const SgdDrift k3 = sgd_drift_sampled(P, axpy(s, k2, 0.5 * h), rng, samples);
+    const SgdDrift k4 = sgd_drift_sampled(P, axpy(s, k3, h), rng, samples);
     s = axpy(s, k1, h / 6);
     s = axpy(s, k2, h / 3);
     s = axpy(s, k3, h / 3);

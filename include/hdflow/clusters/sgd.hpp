@@ -7,12 +7,16 @@
 // never Monte Carlo. The notebook's coefficient bugs B1, B2 are not reproduced. Equations as implemented:
 // equations/clusters-sgd.md.
 #include <Eigen/Dense>
+#include <random>
 #include <string>
 #include <vector>
 
 namespace hdflow::clusters {
 
 enum class Activation { tanh, erf, linear };
+
+/// σ(x), σ'(x), σ''(x) of the hidden units.
+void activation_eval(Activation kind, double x, double& f, double& f1, double& f2);
 
 struct SgdParams {
   std::vector<double> pi;               ///< cluster weights π_c (K)
@@ -68,5 +72,11 @@ enum class Scheme { rk4, euler };
 
 /// Integrates from (tau0, s) to tau1 with equal steps of at most dt.
 SgdState integrate_sgd(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme);
+
+/// The peers' method, for the benchmark only: every expectation a Monte-Carlo average of `samples` fresh
+/// draws per cluster (the notebooks use 2000 per step). The theory never calls these.
+SgdDrift sgd_drift_sampled(const SgdParams& P, const SgdState& s, std::mt19937_64* rng, int samples);
+SgdState integrate_sgd_sampled(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme,
+                               std::mt19937_64* rng, int samples);
 
 }  // namespace hdflow::clusters

@@ -1,0 +1,155 @@
+// Finite-d online SGD for the clusters module (brief online-sgd-ae-diffusion.md §1.4, §4.4).
+#include "hdflow/clusters/sim.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+#include "hdflow/core/gauss.hpp"
+#include "hdflow/sim/mixture.hpp"
+
+namespace hdflow::clusters {
+
+const std::vector<ParamSpec>& SgdSimOptions::specs() {
+  using K = ParamSpec::Kind;
+  static const std::vector<ParamSpec> specs = {
+      {"d", K::integer, 2000, 2, 1e7, false, false, "dimension of the simulated data and network", {}, ""},
+      {"seeds", K::integer, 1, 1, 1e4, false, false, "independent online-SGD runs per point", {}, ""},
+      {"seed", K::integer, 1, 0, 9e15, false, false, "base seed; run r uses stream (seed, r)", {}, ""},
+      {"threads", K::integer, 0, 0, 1024, false, false, "runs on threads; 0 = all cores", {}, ""},
+  };
+  return specs;
+}
+
+SgdSimOptions SgdSimOptions::from_json(const Json& given) {
+  const Json j = resolve_params(specs(), given, "simulation.");
+  SgdSimOptions o;
+  o.d = j["d"].get<int>();
+  o.seeds = j["seeds"].get<int>();
+  o.seed = j["seed"].get<std::uint64_t>();
+  o.threads = j["threads"].get<int>();
+  return o;
+}
+
+Eigen::MatrixXd embed_means(const SgdParams& P, int d, std::vector<int>& block_start) {
+  const int K = P.K(), N = P.N();
+  Eigen::MatrixXd mu = Eigen::MatrixXd::Zero(K, d);
+  block_start.assign(static_cast<std::size_t>(N + 1), 0);
+  for (int s = 0; s < N; ++s)
+    block_start[static_cast<std::size_t>(s + 1)] =
+        s + 1 == N ? d : block_start[static_cast<std::size_t>(s)] + static_cast<int>(std::lround(P.p_s[static_cast<std::size_t>(s)] * d));
+  for (int s = 0; s < N; ++s) {
+    const Eigen::MatrixXd R = gauss::psd_sqrt(P.T[static_cast<std::size_t>(s)], "means_gram");  // R Rᵀ = t⁽ˢ⁾, K columns
+    const int start = block_start[static_cast<std::size_t>(s)];
+    const int width = std::min(K, block_start[static_cast<std::size_t>(s + 1)] - start);
+    mu.block(0, start, K, width) = R.leftCols(width);
+  }
+  return mu;
+}
+
+void simulate_sgd_weights(const SgdParams& P, double tau, const SgdSimOptions& o, std::uint64_t seed, Eigen::MatrixXd& W,
+                          double& b_out, Eigen::MatrixXd& mu_out) {
+  const int d = o.d, r = P.r, K = P.K(), N = P.N();
+  const double sd = std::sqrt(static_cast<double>(d)), al = 1 - P.t, be = P.t, eta = P.eta;
+  std::vector<int> bs;
+  const Eigen::MatrixXd mu = embed_means(P, d, bs);
+  Eigen::VectorXd scale(d);  // √λ_s per coordinate
+  for (int s = 0; s < N; ++s)
+    scale.segment(bs[static_cast<std::size_t>(s)], bs[static_cast<std::size_t>(s + 1)] - bs[static_cast<std::size_t>(s)])
+        .setConstant(std::sqrt(P.lambda_s[static_cast<std::size_t>(s)]));
+  // Informed start: w_γ(0) = 0.1√d μ_γ (γ ≤ min(r, K)), b(0) = 0.
+  W = Eigen::MatrixXd::Zero(r, d);
+  for (int g = 0; g < std::min(r, K); ++g) W.row(g) = 0.1 * sd * mu.row(g);
+  double b = 0;
+  auto rng = sim::stream(seed, 11);
+  std::normal_distribution<double> N01;
+  std::discrete_distribution<int> cluster(P.pi.begin(), P.pi.end());
+  const long steps = std::lround(tau * d / (2 * eta));  // τ = 2ηk/d
+  Eigen::VectorXd x0(d), x1(d), xt(d), e(d), h(r), sg(r), s1(r), A(r);
+  double unused = 0;
+  for (long k = 0; k < steps; ++k) {
+    const int c = cluster(rng);
+    for (int j = 0; j < d; ++j) {
+      x0[j] = N01(rng);
+      x1[j] = mu(c, j) + scale[j] * N01(rng);
+    }
+    xt = al * x0 + be * x1;
+    h.noalias() = W * xt / sd;
+    for (int g = 0; g < r; ++g) activation_eval(P.activation, h[g], sg[g], s1[g], unused);
+    // e = f(xₜ) − x₁ = b xₜ + Wᵀσ/√d − x₁;  A_γ = w_γ·e/√d
+    e.noalias() = b * xt + W.transpose() * sg / sd - x1;
+    A.noalias() = W * e / sd;
+    const double db = 2 * e.dot(xt);  // ∂_b ℓ
+    // ∇_{w_γ} ℓ = (2/√d)(σ_γ e + σ'_γ A_γ xₜ); the weight decay ηλ_wd/d
+    const double shrink = 1 - eta * P.weight_decay / d;
+    for (int g = 0; g < r; ++g) {
+      W.row(g) *= shrink;
+      W.row(g).noalias() -= (2 * eta / sd) * (sg[g] * e + s1[g] * A[g] * xt).transpose();
+    }
+    b -= eta / (static_cast<double>(d) * d) * db;
+  }
+  b_out = b;
+  mu_out = mu;
+}
+
+SgdState statistics_of(const SgdParams& P, const Eigen::MatrixXd& W, double b, const Eigen::MatrixXd& mu) {
+  const int d = static_cast<int>(W.cols());
+  std::vector<int> bs;
+  (void)embed_means(P, d, bs);
+  const double sd = std::sqrt(static_cast<double>(d));
+  SgdState out;
+  for (int s = 0; s < P.N(); ++s) {
+    const int a = bs[static_cast<std::size_t>(s)], w = bs[static_cast<std::size_t>(s + 1)] - a;
+    out.m.push_back(mu.middleCols(a, w) * W.middleCols(a, w).transpose() / sd);
+    out.q.push_back(W.middleCols(a, w) * W.middleCols(a, w).transpose() / d);
+  }
+  out.b = b;
+  return out;
+}
+
+SgdState simulate_sgd_run(const SgdParams& P, double tau, const SgdSimOptions& o, std::uint64_t seed) {
+  Eigen::MatrixXd W, mu;
+  double b = 0;
+  simulate_sgd_weights(P, tau, o, seed, W, b, mu);
+  return statistics_of(P, W, b, mu);
+}
+
+Json simulate_sgd_point(const SgdParams& P, double tau, const SgdSimOptions& o) {
+  std::vector<SgdState> runs(static_cast<std::size_t>(o.seeds));
+  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int T = std::max(1, std::min(o.seeds, o.threads > 0 ? o.threads : hw));
+  std::atomic<int> next{0};
+  std::vector<std::thread> pool;
+  for (int w = 0; w < T; ++w)
+    pool.emplace_back([&] {
+      for (int i = next++; i < o.seeds; i = next++)
+        runs[static_cast<std::size_t>(i)] = simulate_sgd_run(P, tau, o, o.seed * 1000003ULL + static_cast<std::uint64_t>(i));
+    });
+  for (auto& th : pool) th.join();
+  Json row;
+  row["d"] = o.d;
+  row["seeds"] = o.seeds;
+  row["steps"] = std::lround(tau * o.d / (2 * P.eta));
+  const double S = o.seeds;
+  auto put = [&](const std::string& key, auto get) {
+    double mean = 0, sq = 0;
+    for (const auto& s : runs) mean += get(s) / S;
+    for (const auto& s : runs) sq += std::pow(get(s) - mean, 2);
+    row[key] = mean;
+    row[key + "_stderr"] = o.seeds > 1 ? std::sqrt(sq / (S - 1) / S) : 0.0;
+  };
+  for (int k = 0; k < P.K(); ++k)
+    for (int g = 0; g < P.r; ++g)
+      put("M_" + std::to_string(k + 1) + "_" + std::to_string(g + 1), [&](const SgdState& s) { return s.M()(k, g); });
+  for (int g = 0; g < P.r; ++g)
+    for (int e = g; e < P.r; ++e)
+      put("Q_" + std::to_string(g + 1) + "_" + std::to_string(e + 1), [&](const SgdState& s) { return s.Q()(g, e); });
+  put("b", [](const SgdState& s) { return s.b; });
+  bool finite = true;
+  for (const auto& s : runs) finite = finite && s.M().allFinite() && s.Q().allFinite() && std::isfinite(s.b);
+  row["status"] = finite ? "converged" : "non_finite";
+  return row;
+}
+
+}  // namespace hdflow::clusters
