@@ -152,7 +152,37 @@ std::vector<std::array<double, 3>> projected_density(const SgdParams& P, const S
   const Eigen::MatrixXd Qi = Q.inverse(), C = G * Qi;
   const double A = o.exact_flow ? std::pow(static_cast<double>(o.T), s.b - 1) : euler_amplitude(s.b, o.T);
   const Eigen::MatrixXd Xi = A * A * (Eigen::MatrixXd::Identity(2, 2) - G * Qi * G.transpose());
-  // Latent end points on a whitened grid (2-D), then the Gaussian ξ smooths them into a density.
+  const double h = 2 * half_width / (points - 1);
+  std::vector<std::array<double, 3>> out;
+  const bool diagonal = std::abs(Q(0, 1)) < 1e-12 && std::abs(G(0, 1)) < 1e-12 && std::abs(G(1, 0)) < 1e-12 && P.r == 2;
+  if (diagonal) {
+    // Independent projections: p(y₁, y₂) = p₁(y₁)p₂(y₂), each p_p = Σ_i w_i N(y; c z_i, s²) over the dense
+    // 1-D grid of latent starts (the latent map is nearly a step function; brief §5.6).
+    const gauss::Rule1D& rule = gauss::trapezoid(24.0 / o.grid, 12.0);
+    std::array<std::vector<double>, 2> dens;
+    for (int p = 0; p < 2; ++p) {
+      const double c = C(p, p), s2 = std::max(Xi(p, p), h * h), q = Q(p, p);
+      Eigen::MatrixXd Qg(1, 1);
+      Qg(0, 0) = q;
+      std::vector<std::pair<double, double>> atoms;
+      for (std::size_t i = 0; i < rule.size(); ++i)
+        if (rule.weights[i] > 1e-16)
+          atoms.emplace_back(c * latent_map(Qg, s.b, Eigen::VectorXd::Constant(1, std::sqrt(q) * rule.nodes[i]), o)[0], rule.weights[i]);
+      dens[static_cast<std::size_t>(p)].assign(static_cast<std::size_t>(points), 0.0);
+      for (int a = 0; a < points; ++a) {
+        const double y = -half_width + a * h;
+        double sum = 0;
+        for (const auto& [m, w] : atoms) sum += w * std::exp(-0.5 * (y - m) * (y - m) / s2);
+        dens[static_cast<std::size_t>(p)][static_cast<std::size_t>(a)] = sum / std::sqrt(2 * std::numbers::pi * s2);
+      }
+    }
+    for (int a = 0; a < points; ++a)
+      for (int c2 = 0; c2 < points; ++c2)
+        out.push_back({-half_width + a * h, -half_width + c2 * h,
+                       dens[0][static_cast<std::size_t>(a)] * dens[1][static_cast<std::size_t>(c2)]});
+    return out;
+  }
+  // General case: latent end points on a whitened 2-D grid, then the Gaussian ξ smooths them into a density.
   const Eigen::MatrixXd root = gauss::psd_sqrt(Q, "Q");
   const gauss::Rule1D& rule = gauss::trapezoid(24.0 / 400, 12.0);
   std::vector<std::pair<Eigen::Vector2d, double>> atoms;
@@ -166,13 +196,11 @@ std::vector<std::array<double, 3>> projected_density(const SgdParams& P, const S
       atoms.emplace_back(C * latent_map(Q, s.b, root * xi, o), w);
     }
   // Floor the smoothing at the grid spacing so that collapsed (point-mass) laws still draw.
-  const double h = 2 * half_width / (points - 1);
   Eigen::Matrix2d S = Xi;
   S(0, 0) = std::max(S(0, 0), h * h);
   S(1, 1) = std::max(S(1, 1), h * h);
   const Eigen::Matrix2d Si = S.inverse();
   const double norm = 1 / (2 * std::numbers::pi * std::sqrt(S.determinant()));
-  std::vector<std::array<double, 3>> out;
   for (int a = 0; a < points; ++a)
     for (int c = 0; c < points; ++c) {
       const Eigen::Vector2d y(-half_width + a * h, -half_width + c * h);
