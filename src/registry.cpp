@@ -375,6 +375,27 @@ std::vector<ModelInfo> make_models() {
                {"y1_var", "Var y_1"},
                {"y1_m4", "E y_1^4"}};
     m.validate_point = validate_generate_point;
+    m.simulation = clusters::SgdSimOptions::specs();
+    m.simulation.push_back({"particles", K::integer, 2000, 1, 1e7, false, false, "generated d-dimensional particles per seed", {}, ""});
+    m.validate_simulation = [](const Json& p, const Json& simulation) {
+      std::vector<std::string> errs;
+      Json so = simulation;
+      so.erase("particles");
+      const clusters::SgdSimOptions o = clusters::SgdSimOptions::from_json(so);
+      const double bytes = 8.0 * o.d * simulation.value("particles", 2000) * 5;
+      if (bytes > 8.0 * 1024 * 1024 * 1024)
+        errs.push_back("simulation.particles: " + simulation["particles"].dump() + ": allowed 40 particles d bytes <= 8 GiB");
+      if (!p["M0"].is_null() || !p["Q0"].is_null()) errs.push_back("M0: " + p["M0"].dump() + ": allowed null for a simulation");
+      return errs;
+    };
+    m.simulate_point = [](const Json& p, const Json& simulation) {
+      const clusters::SgdProblem pr = clusters::sgd_problem_from_json(p, Json::object());
+      Json so = simulation;
+      so.erase("particles");
+      const clusters::GenerateOptions go = generate_options(p, pr.P.K());
+      return std::vector<Json>{clusters::simulate_generate_point(pr.P, pr.tau, clusters::SgdSimOptions::from_json(so),
+                                                                 simulation.value("particles", 2000), go.T, go.exact_flow, go.project_on)};
+    };
     m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
       const clusters::SgdProblem pr = clusters::sgd_problem_from_json(params, solver);
       Eigen::VectorXd state;

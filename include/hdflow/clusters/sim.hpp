@@ -38,4 +38,11 @@ SgdState simulate_sgd_run(const SgdParams& P, double tau, const SgdSimOptions& o
 /// Mean and standard error over o.seeds runs, flat: M_k_g, Q_g_e, b (and _stderr), d, seeds, steps, status.
 Json simulate_sgd_point(const SgdParams& P, double tau, const SgdSimOptions& o);
 
+/// Generation at finite d: a network trained by online SGD to τ (per seed), `particles` samples X₀ ~ N(0, I_d)
+/// moved by the d-dimensional sampler (the notebooks' Euler grid t_k = k/T, k = 0..T−2, or the exact flow to
+/// 1 − 1/T by RK4 in s = ln 1/(1 − t)), projected on the normalised cluster means `project_on`:
+/// y_p: mean, E|y|, Var y, E y⁴ (mean and standard error over seeds), flat as clusters.generate's columns.
+Json simulate_generate_point(const SgdParams& P, double tau, const SgdSimOptions& o, int particles, int T, bool exact_flow,
+                             const std::vector<int>& project_on);
+
 }  // namespace hdflow::clusters
