@@ -11,17 +11,7 @@
 using namespace hdflow::clusters;
 
 namespace {
-SgdParams fig1(int nodes) {
-  SgdParams P;
-  P.pi = {1.0 / 3, 1.0 / 3, 1.0 / 3};
-  Eigen::MatrixXd mu(3, 2);
-  mu << 3, 0, 0, -3, -3, 0;
-  P.T = {mu * mu.transpose()};
-  P.lambda_s = {1};
-  P.p_s = {1};
-  P.nodes = nodes;
-  return P;
-}
+SgdParams fig1(int nodes) { return fig1_setting(nodes); }
 // Max abs deviation of (M, Q, b) over the τ grid 0.5, 1, ..., 4.
 double max_dev(const std::vector<SgdState>& a, const std::vector<SgdState>& ref) {
   double e = 0;

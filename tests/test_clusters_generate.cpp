@@ -10,17 +10,7 @@
 using namespace hdflow::clusters;
 
 namespace {
-SgdParams fig1() {
-  SgdParams P;
-  P.pi = {1.0 / 3, 1.0 / 3, 1.0 / 3};
-  Eigen::MatrixXd mu(3, 2);
-  mu << 3, 0, 0, -3, -3, 0;
-  P.T = {mu * mu.transpose()};
-  P.lambda_s = {1};
-  P.p_s = {1};
-  P.nodes = 100;
-  return P;
-}
+SgdParams fig1() { return fig1_setting(100); }
 bool rel(double a, double b, double tol) { return std::abs(a - b) <= tol * std::max(1.0, std::abs(b)); }
 }  // namespace
 

@@ -12,17 +12,7 @@ using namespace hdflow;
 using namespace hdflow::clusters;
 
 namespace {
-SgdParams fig1(int nodes) {
-  SgdParams P;
-  P.pi = {1.0 / 3, 1.0 / 3, 1.0 / 3};
-  Eigen::MatrixXd mu(3, 2);
-  mu << 3, 0, 0, -3, -3, 0;  // μ₁ = 3e₁, μ₂ = −3e₂, μ₃ = −3e₁
-  P.T = {mu * mu.transpose()};
-  P.lambda_s = {1};
-  P.p_s = {1};
-  P.nodes = nodes;
-  return P;
-}
+SgdParams fig1(int nodes) { return fig1_setting(nodes); }
 }  // namespace
 
 TEST_CASE("closed forms §10.1: kappa, b*, b(tau)") {

@@ -14,17 +14,7 @@ using namespace hdflow;
 using namespace hdflow::clusters;
 
 namespace {
-SgdParams fig1() {
-  SgdParams P;
-  P.pi = {1.0 / 3, 1.0 / 3, 1.0 / 3};
-  Eigen::MatrixXd mu(3, 2);
-  mu << 3, 0, 0, -3, -3, 0;
-  P.T = {mu * mu.transpose()};
-  P.lambda_s = {1};
-  P.p_s = {1};
-  P.nodes = 60;
-  return P;
-}
+SgdParams fig1() { return fig1_setting(60); }
 }  // namespace
 
 TEST_CASE("embedded means realise the Gram matrices, per spectral block") {

@@ -62,6 +62,18 @@ std::vector<std::string> SgdParams::validate() const {
   return v;
 }
 
+SgdParams fig1_setting(int nodes) {
+  SgdParams P;
+  P.pi = {1.0 / 3, 1.0 / 3, 1.0 / 3};
+  Eigen::MatrixXd mu(3, 2);
+  mu << 3, 0, 0, -3, -3, 0;
+  P.T = {mu * mu.transpose()};
+  P.lambda_s = {1};
+  P.p_s = {1};
+  P.nodes = nodes;
+  return P;
+}
+
 Eigen::MatrixXd SgdState::M() const {
   Eigen::MatrixXd out = m.at(0);
   for (std::size_t s = 1; s < m.size(); ++s) out += m[s];

@@ -2,11 +2,10 @@
 #include "hdflow/clusters/sim.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <thread>
 
 #include "hdflow/core/gauss.hpp"
+#include "hdflow/core/parallel.hpp"
 #include "hdflow/sim/mixture.hpp"
 
 namespace hdflow::clusters {
@@ -117,16 +116,9 @@ SgdState simulate_sgd_run(const SgdParams& P, double tau, const SgdSimOptions& o
 
 Json simulate_sgd_point(const SgdParams& P, double tau, const SgdSimOptions& o) {
   std::vector<SgdState> runs(static_cast<std::size_t>(o.seeds));
-  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int T = std::max(1, std::min(o.seeds, o.threads > 0 ? o.threads : hw));
-  std::atomic<int> next{0};
-  std::vector<std::thread> pool;
-  for (int w = 0; w < T; ++w)
-    pool.emplace_back([&] {
-      for (int i = next++; i < o.seeds; i = next++)
-        runs[static_cast<std::size_t>(i)] = simulate_sgd_run(P, tau, o, o.seed * 1000003ULL + static_cast<std::uint64_t>(i));
-    });
-  for (auto& th : pool) th.join();
+  parallel_for(o.seeds, o.threads, [&](int i) {
+    runs[static_cast<std::size_t>(i)] = simulate_sgd_run(P, tau, o, o.seed * 1000003ULL + static_cast<std::uint64_t>(i));
+  });
   Json row;
   row["d"] = o.d;
   row["seeds"] = o.seeds;
@@ -156,13 +148,8 @@ Json simulate_generate_point(const SgdParams& P, double tau, const SgdSimOptions
                              const std::vector<int>& project_on) {
   const std::size_t np = project_on.size();
   std::vector<std::vector<double>> stats(static_cast<std::size_t>(o.seeds));  // per seed: 4 per projection
-  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int threads = std::max(1, std::min(o.seeds, o.threads > 0 ? o.threads : hw));
-  std::atomic<int> next{0};
-  std::vector<std::thread> pool;
-  for (int w = 0; w < threads; ++w)
-    pool.emplace_back([&] {
-      for (int r = next++; r < o.seeds; r = next++) {
+  parallel_for(o.seeds, o.threads, [&](int r) {
+      {
         Eigen::MatrixXd W, mu;
         double b = 0;
         const std::uint64_t seed = o.seed * 1000003ULL + static_cast<std::uint64_t>(r);
@@ -205,7 +192,6 @@ Json simulate_generate_point(const SgdParams& P, double tau, const SgdSimOptions
         stats[static_cast<std::size_t>(r)] = st;
       }
     });
-  for (auto& th : pool) th.join();
   Json row;
   row["d"] = o.d;
   row["seeds"] = o.seeds;

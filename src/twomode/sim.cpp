@@ -2,12 +2,11 @@
 #include "hdflow/twomode/sim.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <thread>
 
 #include "hdflow/core/minimise.hpp"
+#include "hdflow/core/parallel.hpp"
 #include "hdflow/core/status.hpp"
 #include "hdflow/twomode/generate.hpp"
 #include "hdflow/twomode/phase2.hpp"
@@ -219,20 +218,6 @@ Measured simulate_one(const SimPointParams& P, const SimOptions& o, std::uint64_
   return m;
 }
 
-namespace {
-template <class F>
-void parallel_for(int count, int threads, F&& body) {
-  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int T = std::max(1, std::min(count, threads > 0 ? threads : hw));
-  std::atomic<int> next{0};
-  std::vector<std::thread> pool;
-  for (int w = 0; w < T; ++w)
-    pool.emplace_back([&] {
-      for (int i = next++; i < count; i = next++) body(i);
-    });
-  for (auto& th : pool) th.join();
-}
-}  // namespace
 
 Json simulate_point(const SimPointParams& P, const SimOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();

@@ -36,6 +36,10 @@ struct SgdParams {
   std::vector<std::string> validate() const;
 };
 
+/// The Fig. 1 setting of the paper and of the brief's check values (§10): K = 3, r = 2, π = 1/3 each,
+/// μ₁ = 3e₁, μ₂ = −3e₂, μ₃ = −3e₁, Σ = I, t = 0.7, η = 0.1, λ_wd = 0.1, tanh.
+SgdParams fig1_setting(int nodes = 100);
+
 /// Block-unnormalised overlaps (brief §2): m⁽ˢ⁾ (K × r), q⁽ˢ⁾ (r × r) per block, and b.
 struct SgdState {
   std::vector<Eigen::MatrixXd> m, q;
