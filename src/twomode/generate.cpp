@@ -114,7 +114,7 @@ struct ExactEnd {
   double M_t1, M_end, P_end;
 };
 
-ExactEnd exact_flow(const Schedule& S, double s2, double h, double M0, int euler_steps, int steps_per_unit) {
+ExactEnd exact_flow(const Schedule& S, double s2, double h, double M0, int euler_steps) {
   const double T = S.T();
   ExactEnd e{0, 0, 1.0};
   if (euler_steps > 0) {
@@ -145,7 +145,6 @@ ExactEnd exact_flow(const Schedule& S, double s2, double h, double M0, int euler
   };
   Eigen::VectorXd y(2);
   y << M0, 1.0;
-  (void)steps_per_unit;
   const OdeOptions tight{1e-11, 1e-13 / std::sqrt(S.d), 1e-6};
   auto run = [&](double a, double b) {
     const OdeResult r = integrate_adaptive(f, a, y, {b}, tight);
@@ -269,9 +268,9 @@ GenerateResult generate(const GenerateParams& G) {
     }
     const Schedule S{G.dilated, G.kappa, G.d};
     const double h = std::atanh(2 * G.p - 1), s0 = 1 / std::sqrt(G.d);
-    r.p_hat = prob_positive([&](double M0) { return exact_flow(S, s2, h, M0, G.euler_steps, G.steps).M_end; }, s0);
-    r.p_hat_t1 = prob_positive([&](double M0) { return exact_flow(S, s2, h, M0, G.euler_steps, G.steps).M_t1; }, s0);
-    r.sigma2_hat = exact_flow(S, s2, h, 0.0, G.euler_steps, G.steps).P_end;
+    r.p_hat = prob_positive([&](double M0) { return exact_flow(S, s2, h, M0, G.euler_steps).M_end; }, s0);
+    r.p_hat_t1 = prob_positive([&](double M0) { return exact_flow(S, s2, h, M0, G.euler_steps).M_t1; }, s0);
+    r.sigma2_hat = exact_flow(S, s2, h, 0.0, G.euler_steps).P_end;
     return r;
   }
   // Learned: phase 1 gives the mode weight, phase 2 the mode's law (closed form, brief §4.4).

@@ -204,7 +204,7 @@ double solve_b(const Phase1Params& P, Phase1State s, double b0, gauss::LineQuadr
   const double g0 = dFdb(b0);
   if (g0 == 0.0) return b0;
   const double dir = g0 < 0.0 ? 1.0 : -1.0;  // walk downhill
-  double lo = b0, glo = g0, step = 0.25;
+  double lo = b0, step = 0.25;
   double hi = b0, ghi = g0;
   for (;;) {
     hi = lo + dir * step;
@@ -213,12 +213,10 @@ double solve_b(const Phase1Params& P, Phase1State s, double b0, gauss::LineQuadr
     if (!std::isfinite(ghi)) return kNaN;
     if ((ghi > 0.0) == (dir > 0.0) || ghi == 0.0) break;
     lo = hi;
-    glo = ghi;
     step *= 2.0;
   }
   if (ghi == 0.0) return hi;
   double a = std::min(lo, hi), c = std::max(lo, hi);
-  (void)glo;
   std::uintmax_t it = 200;
   try {
     const auto r = boost::math::tools::toms748_solve(dFdb, a, c, boost::math::tools::eps_tolerance<double>(53), it);
@@ -322,7 +320,6 @@ Candidate solve_from(const Phase1Params& P, const Phase1Options& opt, Phase1Stat
       return out;
     };
     const double before = grad(y).lpNorm<Eigen::Infinity>();
-    Eigen::VectorXd y0 = y;
     const double after = newton_polish(grad, y, 3, 1e-5);
     if (after <= before && std::abs(y[1]) < kBMax) {
       s.omega = y[0];
