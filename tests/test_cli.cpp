@@ -127,6 +127,8 @@ TEST_CASE("bad input: exit 2, the field and its range named, no output file") {
       {"solve twomode.generate --sweep schedule=dilated,sideways", "schedule: sideways: allowed one of dilated, undilated (sweep point 1)"},
       {"solve clusters.sgd --set means_gram=[[1,2],[2,1]] --set pi=[0.5,0.5]", "means_gram: smallest eigenvalue -1"},
       {"solve clusters.sgd --set r=9", "r: 9: allowed integers in [1, 4]"},
+      {"solve clusters.sgd --scheme midpoint", "solver.scheme: midpoint: allowed one of rk4, euler"},
+      {"solve twomode.phase1 --dt 0.1", "solver.dt: unknown parameter"},
       {"solve clusters.sgd --set M0=[[1,2,3]]", "M0: 1x3: allowed K x r = 3x2"},
   };
   for (const auto& c : cases) {

@@ -188,6 +188,10 @@ int main(int argc, char** argv) {
   };
   auto* solve = app.add_subcommand("solve", "solve a model's theory at a point or over a sweep");
   add_common(solve, so, model, "theory");
+  std::string scheme_opt;
+  double dt_opt = 0;
+  solve->add_option("--scheme", scheme_opt, "ODE scheme (solver.scheme): rk4, or euler to reproduce a published discretisation");
+  solve->add_option("--dt", dt_opt, "ODE step (solver.dt)");
   auto* simulate = app.add_subcommand("simulate", "train networks at finite d and measure the same observables");
   add_common(simulate, mo, sim_model, "simulation");
   auto* compare = app.add_subcommand("compare", "theory and simulation in one table, with deviation columns");
@@ -222,7 +226,11 @@ int main(int argc, char** argv) {
       if (seed_opt >= 0) o.sim.emplace_back("seed", seed_opt);
       if (threads_opt >= 0) o.sim.emplace_back("threads", threads_opt);
     };
-    if (*solve) return cmd_table("theory", model, so);
+    if (*solve) {
+      if (!scheme_opt.empty()) so.sets.push_back("solver.scheme=" + scheme_opt);
+      if (dt_opt != 0) so.sets.push_back("solver.dt=" + hdflow::format_number(dt_opt));
+      return cmd_table("theory", model, so);
+    }
     if (*simulate) {
       sim_shortcuts(mo);
       return cmd_table("simulation", sim_model, mo);
