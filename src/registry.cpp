@@ -357,7 +357,7 @@ std::vector<ModelInfo> make_models() {
     };
     m.simulate_point = [](const Json& p, const Json& simulation) {
       const clusters::SgdProblem pr = clusters::sgd_problem_from_json(p, Json::object());
-      return std::vector<Json>{clusters::simulate_sgd_point(pr.P, pr.tau, clusters::SgdSimOptions::from_json(simulation))};
+      return std::vector<Json>{clusters::simulate_sgd_point(pr.P, pr.tau, clusters::SgdSimOptions::from_json(simulation), pr.start.b)};
     };
     v.push_back(std::move(m));
   }
@@ -394,7 +394,8 @@ std::vector<ModelInfo> make_models() {
       so.erase("particles");
       const clusters::GenerateOptions go = generate_options(p, pr.P.K());
       return std::vector<Json>{clusters::simulate_generate_point(pr.P, pr.tau, clusters::SgdSimOptions::from_json(so),
-                                                                 simulation.value("particles", 2000), go.T, go.exact_flow, go.project_on)};
+                                                                 simulation.value("particles", 2000), go.T, go.exact_flow, go.project_on,
+                                                                 pr.start.b)};
     };
     m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
       const clusters::SgdProblem pr = clusters::sgd_problem_from_json(params, solver);

@@ -19,11 +19,17 @@ double euler_amplitude(double b, int T) {
 
 Eigen::VectorXd latent_map(const Eigen::MatrixXd& Q, double b, const Eigen::VectorXd& z0, const GenerateOptions& o) {
   Eigen::VectorXd z = z0;
+  const auto sigma = [&o](const Eigen::VectorXd& y) {
+    Eigen::VectorXd out(y.size());
+    double f1 = 0, f2 = 0;
+    for (Eigen::Index i = 0; i < y.size(); ++i) activation_eval(o.activation, y[i], out[i], f1, f2);
+    return out;
+  };
   if (!o.exact_flow) {
-    // Euler in t at t_k = k/T, k = 0..T−2: Z ← (1 + (b − 1)/(T − k)) Z + Q tanh(Z)/(T − k)   (brief §5.4)
+    // Euler in t at t_k = k/T, k = 0..T−2: Z ← (1 + (b − 1)/(T − k)) Z + Q σ(Z)/(T − k)   (brief §5.4)
     for (int k = 0; k <= o.T - 2; ++k) {
       const double h = 1.0 / (o.T - k);
-      z = (1 + (b - 1) * h) * z + h * (Q * z.array().tanh().matrix());
+      z = (1 + (b - 1) * h) * z + h * (Q * sigma(z));
     }
     return z;
   }
@@ -31,7 +37,7 @@ Eigen::VectorXd latent_map(const Eigen::MatrixXd& Q, double b, const Eigen::Vect
   const double S = std::log(static_cast<double>(o.T));
   const int n = static_cast<int>(std::ceil(S / 1e-3));
   const double h = S / n;
-  auto F = [&](const Eigen::VectorXd& y) { return Eigen::VectorXd((b - 1) * y + Q * y.array().tanh().matrix()); };
+  auto F = [&](const Eigen::VectorXd& y) { return Eigen::VectorXd((b - 1) * y + Q * sigma(y)); };
   for (int j = 0; j < n; ++j) {
     const Eigen::VectorXd k1 = F(z), k2 = F(z + 0.5 * h * k1), k3 = F(z + 0.5 * h * k2), k4 = F(z + h * k3);
     z += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
@@ -73,7 +79,9 @@ double abs_gauss(double m, double sd) {
 
 }  // namespace
 
-ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const GenerateOptions& o) {
+ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const GenerateOptions& o_in) {
+  GenerateOptions o = o_in;
+  o.activation = P.activation;
   const Eigen::MatrixXd Q = s.Q(), G = projection_G(P, s, o);
   const Eigen::MatrixXd Qi = Q.inverse();
   const Eigen::MatrixXd C = G * Qi;  // y = C Z + ξ
@@ -81,8 +89,8 @@ ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const Generate
   L.amplitude = o.exact_flow ? std::pow(static_cast<double>(o.T), s.b - 1) : euler_amplitude(s.b, o.T);  // a = T^{b−1}
   const Eigen::MatrixXd Xi = L.amplitude * L.amplitude * (Eigen::MatrixXd::Identity(G.rows(), G.rows()) - G * Qi * G.transpose());
   for (int g = 0; g < P.r; ++g) L.active_units += Q(g, g) + s.b > 1;
-  const double off = (Q - Eigen::MatrixXd(Q.diagonal().asDiagonal())).cwiseAbs().maxCoeff() +
-                     (G.rows() >= P.r ? 0.0 : 1.0);
+  // The fast path needs one latent unit per projection: G (p × r) diagonal with p ≤ r, Q diagonal.
+  const double off = (Q - Eigen::MatrixXd(Q.diagonal().asDiagonal())).cwiseAbs().maxCoeff() + (G.rows() <= P.r ? 0.0 : 1.0);
   double goff = 0;
   for (Eigen::Index p = 0; p < G.rows(); ++p)
     for (Eigen::Index g = 0; g < G.cols(); ++g)
@@ -145,8 +153,10 @@ ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const Generate
   return L;
 }
 
-std::vector<std::array<double, 3>> projected_density(const SgdParams& P, const SgdState& s, const GenerateOptions& o,
+std::vector<std::array<double, 3>> projected_density(const SgdParams& P, const SgdState& s, const GenerateOptions& o_in,
                                                      double half_width, int points) {
+  GenerateOptions o = o_in;
+  o.activation = P.activation;
   const Eigen::MatrixXd Q = s.Q(), G = projection_G(P, s, o);
   if (G.rows() != 2 || P.r < 2) throw InputError({"project_on: allowed exactly two clusters for a 2-D density (and r >= 2)"});
   const Eigen::MatrixXd Qi = Q.inverse(), C = G * Qi;
@@ -183,6 +193,7 @@ std::vector<std::array<double, 3>> projected_density(const SgdParams& P, const S
     return out;
   }
   // General case: latent end points on a whitened 2-D grid, then the Gaussian ξ smooths them into a density.
+  if (P.r != 2) throw InputError({"r: " + std::to_string(P.r) + ": allowed 2 for the density of a non-diagonal Q"});
   const Eigen::MatrixXd root = gauss::psd_sqrt(Q, "Q");
   const gauss::Rule1D& rule = gauss::trapezoid(24.0 / 400, 12.0);
   std::vector<std::pair<Eigen::Vector2d, double>> atoms;

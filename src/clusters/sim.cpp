@@ -15,7 +15,7 @@ const std::vector<ParamSpec>& SgdSimOptions::specs() {
   static const std::vector<ParamSpec> specs = {
       {"d", K::integer, 2000, 2, 1e7, false, false, "dimension of the simulated data and network", {}, ""},
       {"seeds", K::integer, 1, 1, 1e4, false, false, "independent online-SGD runs per point", {}, ""},
-      {"seed", K::integer, 1, 0, 9e15, false, false, "base seed; run r uses stream (seed, r)", {}, ""},
+      {"seed", K::integer, 1, 0, 9e15, false, false, "base seed; run r uses stream (seed * 1000003 + r); the points of a tau sweep share a seed's trajectory", {}, ""},
       {"threads", K::integer, 0, 0, 1024, false, false, "runs on threads; 0 = all cores", {}, ""},
   };
   return specs;
@@ -48,7 +48,7 @@ Eigen::MatrixXd embed_means(const SgdParams& P, int d, std::vector<int>& block_s
 }
 
 void simulate_sgd_weights(const SgdParams& P, double tau, const SgdSimOptions& o, std::uint64_t seed, Eigen::MatrixXd& W,
-                          double& b_out, Eigen::MatrixXd& mu_out) {
+                          double& b_out, Eigen::MatrixXd& mu_out, double b0) {
   const int d = o.d, r = P.r, K = P.K(), N = P.N();
   const double sd = std::sqrt(static_cast<double>(d)), al = 1 - P.t, be = P.t, eta = P.eta;
   std::vector<int> bs;
@@ -60,7 +60,7 @@ void simulate_sgd_weights(const SgdParams& P, double tau, const SgdSimOptions& o
   // Informed start: w_γ(0) = 0.1√d μ_γ (γ ≤ min(r, K)), b(0) = 0.
   W = Eigen::MatrixXd::Zero(r, d);
   for (int g = 0; g < std::min(r, K); ++g) W.row(g) = 0.1 * sd * mu.row(g);
-  double b = 0;
+  double b = b0;
   auto rng = sim::stream(seed, 11);
   std::normal_distribution<double> N01;
   std::discrete_distribution<int> cluster(P.pi.begin(), P.pi.end());
@@ -107,17 +107,17 @@ SgdState statistics_of(const SgdParams& P, const Eigen::MatrixXd& W, double b, c
   return out;
 }
 
-SgdState simulate_sgd_run(const SgdParams& P, double tau, const SgdSimOptions& o, std::uint64_t seed) {
+SgdState simulate_sgd_run(const SgdParams& P, double tau, const SgdSimOptions& o, std::uint64_t seed, double b0) {
   Eigen::MatrixXd W, mu;
   double b = 0;
-  simulate_sgd_weights(P, tau, o, seed, W, b, mu);
+  simulate_sgd_weights(P, tau, o, seed, W, b, mu, b0);
   return statistics_of(P, W, b, mu);
 }
 
-Json simulate_sgd_point(const SgdParams& P, double tau, const SgdSimOptions& o) {
+Json simulate_sgd_point(const SgdParams& P, double tau, const SgdSimOptions& o, double b0) {
   std::vector<SgdState> runs(static_cast<std::size_t>(o.seeds));
   parallel_for(o.seeds, o.threads, [&](int i) {
-    runs[static_cast<std::size_t>(i)] = simulate_sgd_run(P, tau, o, o.seed * 1000003ULL + static_cast<std::uint64_t>(i));
+    runs[static_cast<std::size_t>(i)] = simulate_sgd_run(P, tau, o, o.seed * 1000003ULL + static_cast<std::uint64_t>(i), b0);
   });
   Json row;
   row["d"] = o.d;
@@ -145,7 +145,7 @@ Json simulate_sgd_point(const SgdParams& P, double tau, const SgdSimOptions& o) 
 }
 
 Json simulate_generate_point(const SgdParams& P, double tau, const SgdSimOptions& o, int particles, int T, bool exact_flow,
-                             const std::vector<int>& project_on) {
+                             const std::vector<int>& project_on, double b0) {
   const std::size_t np = project_on.size();
   std::vector<std::vector<double>> stats(static_cast<std::size_t>(o.seeds));  // per seed: 4 per projection
   parallel_for(o.seeds, o.threads, [&](int r) {
@@ -153,7 +153,7 @@ Json simulate_generate_point(const SgdParams& P, double tau, const SgdSimOptions
         Eigen::MatrixXd W, mu;
         double b = 0;
         const std::uint64_t seed = o.seed * 1000003ULL + static_cast<std::uint64_t>(r);
-        simulate_sgd_weights(P, tau, o, seed, W, b, mu);
+        simulate_sgd_weights(P, tau, o, seed, W, b, mu, b0);
         const int d = o.d;
         const double sd = std::sqrt(static_cast<double>(d));
         auto rng = sim::stream(seed, 21);
@@ -163,7 +163,9 @@ Json simulate_generate_point(const SgdParams& P, double tau, const SgdSimOptions
           for (int j = 0; j < d; ++j) X(i, j) = N01(rng);
         // dX/dt = [(b − 1)X + Wᵀσ(WX/√d)/√d]/(1 − t) (linear schedule, brief §5.1)
         auto velocity = [&](const Eigen::MatrixXd& Y) {
-          const Eigen::MatrixXd S = ((Y * W.transpose()) / sd).array().tanh();
+          Eigen::MatrixXd S = (Y * W.transpose()) / sd;
+          double f1 = 0, f2 = 0;
+          for (Eigen::Index i = 0; i < S.size(); ++i) activation_eval(P.activation, S.data()[i], S.data()[i], f1, f2);
           return Eigen::MatrixXd((b - 1) * Y + (1 / sd) * S * W);
         };
         if (!exact_flow) {

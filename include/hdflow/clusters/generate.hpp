@@ -20,6 +20,7 @@ struct GenerateOptions {
   std::vector<int> project_on = {1, 2};  ///< clusters k_p (1-based) whose normalised means are the rows of E
   int grid = 20000;          ///< trapezoid points per whitened latent coordinate on [−12, 12]
   int grid2d = 600;          ///< per axis, when Q is not diagonal (r ≤ 2)
+  Activation activation = Activation::tanh;  ///< σ of the network (set from the model by projected_law)
 };
 
 struct ProjectedLaw {

@@ -26,23 +26,23 @@ Eigen::MatrixXd embed_means(const SgdParams& P, int d, std::vector<int>& block_s
 
 /// One run to training time τ returning the trained weights W (r × d), b and the embedded means μ (K × d).
 void simulate_sgd_weights(const SgdParams& P, double tau, const SgdSimOptions& o, std::uint64_t seed, Eigen::MatrixXd& W,
-                          double& b, Eigen::MatrixXd& mu);
+                          double& b, Eigen::MatrixXd& mu, double b0 = 0);
 
 /// The statistics of trained weights: m⁽ˢ⁾ = μ⁽ˢ⁾W⁽ˢ⁾ᵀ/√d, q⁽ˢ⁾ = W⁽ˢ⁾W⁽ˢ⁾ᵀ/d per block, and b.
 SgdState statistics_of(const SgdParams& P, const Eigen::MatrixXd& W, double b, const Eigen::MatrixXd& mu);
 
 /// One run to training time τ; returns the statistics as an SgdState (m, q aggregated in block 0 when N = 1,
 /// per block otherwise) and b.
-SgdState simulate_sgd_run(const SgdParams& P, double tau, const SgdSimOptions& o, std::uint64_t seed);
+SgdState simulate_sgd_run(const SgdParams& P, double tau, const SgdSimOptions& o, std::uint64_t seed, double b0 = 0);
 
 /// Mean and standard error over o.seeds runs, flat: M_k_g, Q_g_e, b (and _stderr), d, seeds, steps, status.
-Json simulate_sgd_point(const SgdParams& P, double tau, const SgdSimOptions& o);
+Json simulate_sgd_point(const SgdParams& P, double tau, const SgdSimOptions& o, double b0 = 0);
 
 /// Generation at finite d: a network trained by online SGD to τ (per seed), `particles` samples X₀ ~ N(0, I_d)
 /// moved by the d-dimensional sampler (the notebooks' Euler grid t_k = k/T, k = 0..T−2, or the exact flow to
 /// 1 − 1/T by RK4 in s = ln 1/(1 − t)), projected on the normalised cluster means `project_on`:
 /// y_p: mean, E|y|, Var y, E y⁴ (mean and standard error over seeds), flat as clusters.generate's columns.
 Json simulate_generate_point(const SgdParams& P, double tau, const SgdSimOptions& o, int particles, int T, bool exact_flow,
-                             const std::vector<int>& project_on);
+                             const std::vector<int>& project_on, double b0 = 0);
 
 }  // namespace hdflow::clusters
