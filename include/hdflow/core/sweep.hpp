@@ -60,7 +60,8 @@ struct PointResult {
 using PointSolver =
     std::function<PointResult(const SweepPoint& point, const Eigen::VectorXd* warm)>;
 
-/// Runs the sweep serially with continuation; rows gain "warm_start_from" (index or null).
+/// Runs the sweep serially with continuation; rows gain "warm_start_from": the index of the sweep point whose
+/// state was offered as a warm start, or null.
 /// Returns the rows solved before an Abort (the caller decides what to do with a partial sweep).
 std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, const ProgressCallback& progress = {});
 
