@@ -630,7 +630,12 @@ Table solve(const Json& input, const ProgressCallback& progress) {
           out.row = std::move(head);
           return out;
         }
-        std::vector<Json> sim_rows = m.simulate_point(pi.params, pi.simulation);
+        std::vector<Json> sim_rows;
+        try {
+          sim_rows = m.simulate_point(pi.params, pi.simulation);
+        } catch (const std::exception& e) {  // a numerical breakdown is a row status, never an abort
+          sim_rows = {Json{{"status", "non_finite"}, {"error", e.what()}}};
+        }
         if (kind == "simulation") {
           for (std::size_t r = 0; r < sim_rows.size(); ++r) {
             Json row = head;
@@ -642,7 +647,12 @@ Table solve(const Json& input, const ProgressCallback& progress) {
         }
         // Comparison: X_theory, X_sim, X_sim_stderr, X_dev = sim − theory, X_z = dev/stderr for every
         // observable that both sides report.
-        const PointResult th = m.solve_point(pi.params, solver, warm);
+        PointResult th;
+        try {
+          th = m.solve_point(pi.params, solver, warm);
+        } catch (const std::exception& e) {
+          th = PointResult{Json{{"status", "non_finite"}, {"error", e.what()}}, {}, {}};
+        }
         out.state = th.state;
         const Json& sr = sim_rows.at(0);
         Json row = head;
