@@ -85,6 +85,16 @@ TEST_CASE("-o - writes the table to stdout; solver options via --set solver.k=v"
   CHECK(doc["input"]["solver"]["quadrature_accuracy"] == 1e-12);
 }
 
+TEST_CASE("a numerical breakdown is a row status with exit 0, never an abort or a NaN") {
+  // Euler with dτ = 1 on the clusters ODEs leaves the PSD cone: the row says non_finite and the table is written.
+  const Run r = run_cli("solve clusters.sgd --scheme euler --dt 1 --set tau=4 --set solver.nodes=20 -o -");
+  REQUIRE(r.code == 0);
+  const Json doc = Json::parse(r.out);
+  CHECK(hdflow::validate_table(doc).empty());
+  CHECK(doc["rows"][0]["status"] == "non_finite");
+  CHECK(r.out.find("NaN") == std::string::npos);
+}
+
 TEST_CASE("the default scenario runs and its table carries the plot spec") {
   const fs::path out = scratch() / "scenario.json";
   const Run r = run_cli("run " + std::string(HDFLOW_SOURCE_DIR) + "/data/scenarios/twomode-phase1.json -q -o " + out.string());
