@@ -95,29 +95,19 @@ TEST_CASE("L-BFGS reaches the minimiser; c and u satisfy their conditional close
   L.beta = 0.1;
   L.lambda = 0.1;
   L.ell = 0.1;
-  const double sd = std::sqrt(static_cast<double>(d));
-  Eigen::VectorXd x(2 + 2 * d);
-  x << 0.0, 0.3, D.mu / sd, 0.5 * D.mu / sd;  // (c, b, u/√d, w/√d)
-  auto unpack = [&](const Eigen::VectorXd& v) {
-    Autoencoder a;
-    a.c = v[0];
-    a.b = v[1];
-    a.u = sd * v.segment(2, d);
-    a.w = sd * v.segment(2 + d, d);
-    return a;
-  };
-  const Objective f = [&](const Eigen::VectorXd& v, Eigen::VectorXd& g) {
-    Autoencoder ga;
-    const double val = L.value(unpack(v), &ga);
-    g.resize(v.size());
-    g << ga.c / d, ga.b / d, ga.u / sd, ga.w / sd;
-    return val / d;
-  };
+  Autoencoder start;
+  start.c = 0.0;
+  start.b = 0.3;
+  start.u = D.mu;
+  start.w = 0.5 * D.mu;
+  Eigen::VectorXd x = pack_scaled(start);
+  CHECK((unpack_scaled(x).w - start.w).norm() < 1e-12);
+  const Objective f = [&](const Eigen::VectorXd& v, Eigen::VectorXd& g) { return scaled_loss(L, v, g); };
   LbfgsOptions o;
   o.grad_tol = 1e-9;
   const MinimiseReport r = minimise_lbfgs(f, x, o);
   CHECK(r.grad_norm <= 1e-8);
-  const Autoencoder a = unpack(x);
+  const Autoencoder a = unpack_scaled(x);
   // ∂L/∂c = 0 is linear in c:  c = Σᵢ[β‖x₁ⁱ‖² − αP E[ζφᵢ] − β Qᵢ Eφᵢ] / (n α² d + β² Σ‖x₁ⁱ‖²) — checked
   // through the gradient of a one-parameter perturbation: L(c + e) − L(c) = O(e²).
   const double e = 1e-4;

@@ -115,6 +115,35 @@ double DenoiserLoss::mse(const Autoencoder& net) const {
   return 2.0 * plain.value(net, nullptr) / (n * d);
 }
 
+Eigen::VectorXd pack_scaled(const Autoencoder& a) {
+  const auto d = a.u.size();
+  const double sd = std::sqrt(static_cast<double>(d));
+  Eigen::VectorXd x(2 + 2 * d);
+  x << a.c, a.b, a.u / sd, a.w / sd;
+  return x;
+}
+
+Autoencoder unpack_scaled(const Eigen::VectorXd& v) {
+  const auto d = (v.size() - 2) / 2;
+  const double sd = std::sqrt(static_cast<double>(d));
+  Autoencoder a;
+  a.c = v[0];
+  a.b = v[1];
+  a.u = sd * v.segment(2, d);
+  a.w = sd * v.segment(2 + d, d);
+  return a;
+}
+
+double scaled_loss(const DenoiserLoss& L, const Eigen::VectorXd& theta, Eigen::VectorXd& grad) {
+  const auto d = (theta.size() - 2) / 2;
+  const double dd = static_cast<double>(d), sd = std::sqrt(dd);
+  Autoencoder g;
+  const double val = L.value(unpack_scaled(theta), &g);
+  grad.resize(theta.size());
+  grad << g.c / dd, g.b / dd, g.u / sd, g.w / sd;  // ∂(L/d)/∂(u/√d) = (∂L/∂u)/√d
+  return val / dd;
+}
+
 void draw_noise(DenoiserLoss& L, int k, std::uint64_t seed) {
   L.k = k;
   auto rng = stream(seed, 2);

@@ -115,26 +115,8 @@ struct Trained {
 
 Trained train(const sim::DenoiserLoss& L_in, sim::Autoencoder a, const SimOptions& o, std::uint64_t seed) {
   sim::DenoiserLoss L = L_in;  // fresh-noise training redraws L.X0 every epoch
-  const int d = static_cast<int>(a.u.size());
-  const double sd = std::sqrt(static_cast<double>(d));
-  Eigen::VectorXd x(2 + 2 * d);
-  x << a.c, a.b, a.u / sd, a.w / sd;
-  auto unpack = [&](const Eigen::VectorXd& v) {
-    sim::Autoencoder r;
-    r.c = v[0];
-    r.b = v[1];
-    r.u = sd * v.segment(2, d);
-    r.w = sd * v.segment(2 + d, d);
-    return r;
-  };
-  // Rescaled variables ũ = u/√d, w̃ = w/√d make every Hessian block O(n) (brief §7); objective L/d.
-  const Objective f = [&](const Eigen::VectorXd& v, Eigen::VectorXd& g) {
-    sim::Autoencoder ga;
-    const double val = L.value(unpack(v), &ga);
-    g.resize(v.size());
-    g << ga.c / d, ga.b / d, ga.u / sd, ga.w / sd;
-    return val / d;
-  };
+  Eigen::VectorXd x = sim::pack_scaled(a);
+  const Objective f = [&](const Eigen::VectorXd& v, Eigen::VectorXd& g) { return sim::scaled_loss(L, v, g); };
   Trained t;
   if (o.trainer == "lbfgs") {
     LbfgsOptions lo;
@@ -157,7 +139,7 @@ Trained train(const sim::DenoiserLoss& L_in, sim::Autoencoder a, const SimOption
       t.rep.grad_norm = g.lpNorm<Eigen::Infinity>();
     }
   }
-  t.net = unpack(x);
+  t.net = sim::unpack_scaled(x);
   return t;
 }
 

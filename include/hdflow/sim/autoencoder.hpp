@@ -29,6 +29,13 @@ struct DenoiserLoss {
   double mse(const Autoencoder& net) const;
 };
 
+/// Trainers work in the rescaled variables θ = (c, b, u/√d, w/√d), in which every Hessian block of L/d is O(n)
+/// (brief phase-aware-gmm.md §7); these convert and give L/d with its gradient in θ.
+Eigen::VectorXd pack_scaled(const Autoencoder& a);
+Autoencoder unpack_scaled(const Eigen::VectorXd& theta);
+/// L(θ)/d and its θ-gradient, for minimise_lbfgs / minimise_first_order (core/minimise.hpp).
+double scaled_loss(const DenoiserLoss& L, const Eigen::VectorXd& theta, Eigen::VectorXd& grad);
+
 /// Draws k noise samples per datum for a DenoiserLoss (stream-seeded).
 void draw_noise(DenoiserLoss& L, int k, std::uint64_t seed);
 
