@@ -119,6 +119,13 @@ std::vector<Json> simulate_twomode(const Json& p, const Json& simulation) {
   return {twomode::simulate_point(sim_params(p), twomode::SimOptions::from_json(simulation))};
 }
 
+// The finite-d side shared by the two-mode theory models (phase 1, phase 2, the curve).
+void attach_twomode_simulation(ModelInfo& m) {
+  m.simulation = twomode::SimOptions::specs();
+  m.validate_simulation = validate_twomode_sim;
+  m.simulate_point = simulate_twomode;
+}
+
 // clusters: the trained statistics at the requested τ, continued from the previous point of a τ sweep (the
 // state vector holds a fingerprint of every other parameter, τ, b, m⁽ˢ⁾, q⁽ˢ⁾), integrated with the solver's
 // scheme and step.
@@ -214,9 +221,7 @@ std::vector<ModelInfo> make_models() {
     m.solver = phase1_solver_specs();
     m.units = twomode_units();
     m.validate_point = errors_of<twomode::Phase1Params>();
-    m.simulation = twomode::SimOptions::specs();
-    m.validate_simulation = validate_twomode_sim;
-    m.simulate_point = simulate_twomode;
+    attach_twomode_simulation(m);
     m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
       const auto P = twomode::Phase1Params::from_json(params);
       const auto sol = twomode::solve_phase1(P, phase1_options(solver), warm);
@@ -264,9 +269,7 @@ std::vector<ModelInfo> make_models() {
     m.units["K"] = "[lambda(1+sigma^2) + (n-1)sigma^2]/(n+lambda)";
     m.units["c_n_inf"] = "Corollary 3 corrected: c* of eq. (9)";
     m.validate_point = errors_of<twomode::Phase2Params>();
-    m.simulation = twomode::SimOptions::specs();
-    m.validate_simulation = validate_twomode_sim;
-    m.simulate_point = simulate_twomode;
+    attach_twomode_simulation(m);
     m.solve_point = [](const Json& params, const Json&, const Eigen::VectorXd*) {
       return PointResult{twomode::phase2_row(twomode::solve_phase2(twomode::Phase2Params::from_json(params))), {}, {}};
     };
@@ -284,9 +287,7 @@ std::vector<ModelInfo> make_models() {
     m.units["phase"] = "1 (t <= 1, or t sqrt(d) <= kappa undilated) or 2";
     m.units["tau"] = "interpolation weight tau(t) (0 in phase 1 at d = inf)";
     m.validate_point = errors_of<twomode::CurveParams>();
-    m.simulation = twomode::SimOptions::specs();
-    m.validate_simulation = validate_twomode_sim;
-    m.simulate_point = simulate_twomode;
+    attach_twomode_simulation(m);
     m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
       Eigen::VectorXd state;
       Json row = twomode::curve_row(twomode::CurveParams::from_json(params), phase1_options(solver), warm, state);
