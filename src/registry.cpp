@@ -481,6 +481,8 @@ std::vector<ModelInfo> make_models() {
     };
     v.push_back(std::move(m));
   }
+  register_retrain_models(v);
+  register_cumulant_models(v);
   return v;
 }
 

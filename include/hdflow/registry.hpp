@@ -32,6 +32,11 @@ struct ModelInfo {
 };
 
 const std::vector<ModelInfo>& models();
+
+/// Each module appends its models (defined in src/<module>/models.cpp).
+void register_retrain_models(std::vector<ModelInfo>& models);
+void register_cumulant_models(std::vector<ModelInfo>& models);
+
 /// Throws InputError naming the model and listing the known ones.
 const ModelInfo& find_model(const std::string& name);
 
