@@ -57,46 +57,52 @@ double max_v(const Mixture1D& a) {
   return v;
 }
 
-double min_v(const Mixture1D& a) {
-  double v = kInf;
-  for (std::size_t k = 0; k < a.v.size(); ++k)
-    if (a.w[k] > 0) v = std::min(v, a.v[k]);
-  return v;
-}
 
-// Trapezoid rule for ∫ f over a range covering the means of the mixtures ± 14 effective standard deviations
-// (tail mass e^{−98}); the step resolves the narrowest component (σ_min/h ≥ 5: aliasing error e^{−2π²·25}).
+// Trapezoid rule for ∫ f where f is a sum of Gaussian-shaped terms N_k N_j / N_l (or a mixture density): the range
+// covers every term's centre ± 14 standard deviations (tail mass e^{−98}); for the tilted terms of χ²-type
+// integrands the centre (m_k/v_k + m_j/v_j − m_l/v_l)/(1/v_k + 1/v_j − 1/v_l) can lie far outside the components'
+// means. The step resolves the narrowest component and term (σ/h ≥ 5: aliasing error ~e^{−2π²·25}).
+struct Window {
+  double lo = kInf, hi = -kInf, sd_min = kInf;
+  void add(double centre, double var) {
+    const double sd = std::sqrt(var);
+    lo = std::min(lo, centre - 14 * sd);
+    hi = std::max(hi, centre + 14 * sd);
+    sd_min = std::min(sd_min, sd);
+  }
+  void add_mixture(const Mixture1D& a) {
+    for (std::size_t k = 0; k < a.w.size(); ++k)
+      if (a.w[k] > 0) add(a.m[k], a.v[k]);
+  }
+  void add_tilted(const Mixture1D& a, const Mixture1D& b, const Mixture1D& c) {
+    for (std::size_t k = 0; k < a.w.size(); ++k)
+      for (std::size_t j = 0; j < b.w.size(); ++j)
+        for (std::size_t l = 0; l < c.w.size(); ++l) {
+          if (a.w[k] <= 0 || b.w[j] <= 0 || c.w[l] <= 0) continue;
+          const double prec = 1 / a.v[k] + 1 / b.v[j] - 1 / c.v[l];
+          if (prec <= 0) continue;
+          add((a.m[k] / a.v[k] + b.m[j] / b.v[j] - c.m[l] / c.v[l]) / prec, 1 / prec);
+        }
+  }
+};
+
 template <class F>
-double trapezoid_line(const std::vector<const Mixture1D*>& ms, double v_tail, F&& f, int points) {
-  double lo = kInf, hi = -kInf, vmin = kInf;
-  for (const auto* m : ms) {
-    for (std::size_t k = 0; k < m->m.size(); ++k) {
-      if (m->w[k] <= 0) continue;
-      lo = std::min(lo, m->m[k]);
-      hi = std::max(hi, m->m[k]);
-    }
-    vmin = std::min(vmin, min_v(*m));
-  }
-  const double half = 14.0 * std::sqrt(v_tail);
-  lo -= half;
-  hi += half;
-  const double h_needed = std::sqrt(vmin) / 5.0;
-  const int n = std::max(points, static_cast<int>(std::ceil((hi - lo) / h_needed)) + 1);
-  const double h = (hi - lo) / (n - 1);
+double trapezoid_window(const Window& w, F&& f, int points) {
+  const int n = std::max(points, static_cast<int>(std::ceil((w.hi - w.lo) / (w.sd_min / 5.0))) + 1);
+  const double h = (w.hi - w.lo) / (n - 1);
   double s = 0;
-  for (int i = 0; i < n; ++i) {
-    const double w = (i == 0 || i == n - 1) ? 0.5 : 1.0;
-    s += w * f(lo + i * h);
-  }
+  for (int i = 0; i < n; ++i) s += ((i == 0 || i == n - 1) ? 0.5 : 1.0) * f(w.lo + i * h);
   return s * h;
 }
 
-// Effective variance of the tail of a²/c (or ab/c): the integrand decays like exp(−x²(2/v_a − 1/v_c)/2);
-// +∞ when no component of c is wide enough (finiteness rule, brief §4.4).
-double tail_variance(const Mixture1D& a, const Mixture1D& c) {
-  const double va = max_v(a), vc = max_v(c);
-  const double rate = 2.0 / va - 1.0 / vc;
-  return rate > 0 ? 1.0 / rate : kInf;
+// ∫ N_k N_j / c is finite for every pair (k, j) iff 1/v_k + 1/v_j − 1/v_c,max > 0 (the denominator is at least its
+// widest component and at most a sum of Gaussians; brief §4.4).
+bool tilted_finite(const Mixture1D& a, const Mixture1D& b, const Mixture1D& c) {
+  const double vc = max_v(c);
+  for (std::size_t k = 0; k < a.w.size(); ++k)
+    for (std::size_t j = 0; j < b.w.size(); ++j)
+      if (a.w[k] > 0 && b.w[j] > 0 && !(1 / a.v[k] + 1 / b.v[j] - 1 / vc > 0)) return false;
+  return true;
 }
 
 }  // namespace
@@ -173,25 +179,32 @@ double Mixture1D::variance() const {
 }
 
 double chi2_mixture_1d(const Mixture1D& a, const Mixture1D& b, int points) {
-  const double vt = tail_variance(a, b);
-  if (!std::isfinite(vt)) return kInf;
-  const double I = trapezoid_line({&a, &b}, std::max(vt, max_v(a)), [&](double x) {
-    return std::exp(2 * log_density(a, x) - log_density(b, x));
-  }, points);
-  return I - 1;
+  if (!tilted_finite(a, a, b)) return kInf;
+  Window w;
+  w.add_mixture(a);
+  w.add_tilted(a, a, b);
+  return trapezoid_window(w, [&](double x) { return std::exp(2 * log_density(a, x) - log_density(b, x)); }, points) - 1;
 }
 
 double kl_mixture_1d(const Mixture1D& a, const Mixture1D& b, int points) {
-  return trapezoid_line({&a, &b}, max_v(a), [&](double x) {
+  Window w;
+  w.add_mixture(a);
+  w.add_mixture(b);
+  return trapezoid_window(w, [&](double x) {
     const double la = log_density(a, x);
     return std::exp(la) * (la - log_density(b, x));
   }, points);
 }
 
 double l2_over_1d(const Mixture1D& a, const Mixture1D& b, const Mixture1D& c, int points) {
-  const double vt = std::max(tail_variance(a, c), tail_variance(b, c));
-  if (!std::isfinite(vt)) return kInf;
-  return trapezoid_line({&a, &b, &c}, std::max({vt, max_v(a), max_v(b)}), [&](double x) {
+  if (!tilted_finite(a, a, c) || !tilted_finite(b, b, c)) return kInf;
+  Window w;
+  w.add_mixture(a);
+  w.add_mixture(b);
+  w.add_tilted(a, a, c);
+  w.add_tilted(b, b, c);
+  w.add_tilted(a, b, c);
+  return trapezoid_window(w, [&](double x) {
     const double la = log_density(a, x), lb = log_density(b, x), lc = log_density(c, x);
     const double lm = std::max(la, lb);
     const double diff = std::exp(la - lm) - std::exp(lb - lm);
