@@ -287,7 +287,7 @@ Exponents information_exponents(const Model& M, const std::vector<double>& c, do
     }
   }
   // F ∋ (c_2/2)·2q√(2/π) p r = c_2 c_uv α_u α_v (E3.5).
-  if (c.size() > 2) E.mixed_uv = c[2] * M.c_uv();
+  if (c.size() > 2) E.mixed_uv = c[2] * M.c_uv() + 0.0;  // + 0.0: no negative zero
   return E;
 }
 
