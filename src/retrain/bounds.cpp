@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include <gsl/gsl_integration.h>
+
 namespace hdflow::retrain {
 
 namespace {
@@ -79,6 +81,60 @@ void unobservable_error_case(double c, double T, double t0, double& kappa, doubl
   kappa = 2 / (1 + std::exp(-0.5 * L));
   // ∫₀^L c²(1 − κe^{−s/2})² ds = c²[L − 4κ(1 − e^{−L/2}) + κ²(1 − e^{−L})]
   eps2 = c * c * (L - 4 * kappa * (1 - std::exp(-0.5 * L)) + kappa * kappa * (1 - std::exp(-L)));
+}
+
+double path_energy(double m, double v, const Mixture1D& q, double t0, double T, bool along_learned, int nodes) {
+  gsl_integration_glfixed_table* tab = gsl_integration_glfixed_table_alloc(static_cast<std::size_t>(nodes));
+  // t = −ln s, dt = −ds/s, s ∈ [e^{−T}, e^{−t0}]
+  const double s_lo = std::exp(-T), s_hi = std::exp(-t0);
+  double total = 0;
+  for (int i = 0; i < nodes; ++i) {
+    double sn = 0, ws = 0;
+    gsl_integration_glfixed_point(s_lo, s_hi, static_cast<std::size_t>(i), &sn, &ws, tab);
+    const double t = -std::log(sn), e = std::exp(-t), eh = std::exp(-0.5 * t);
+    const double mg = eh * m, vg = e * v + 1 - e;  // ĝ_t
+    Mixture1D qt = q;
+    for (std::size_t k = 0; k < q.w.size(); ++k) {
+      qt.m[k] = eh * q.m[k];
+      qt.v[k] = e * q.v[k] + 1 - e;
+    }
+    auto score_q = [&](double x) {  // Σ w_k N_k (−(x − m_k)/v_k) / Σ w_k N_k, by log-sum-exp weights
+      double mx = -kInf;
+      std::vector<double> l(qt.w.size());
+      for (std::size_t k = 0; k < qt.w.size(); ++k) {
+        l[k] = qt.w[k] > 0 ? std::log(qt.w[k]) - 0.5 * std::log(qt.v[k]) - 0.5 * sq(x - qt.m[k]) / qt.v[k] : -kInf;
+        mx = std::max(mx, l[k]);
+      }
+      double num = 0, den = 0;
+      for (std::size_t k = 0; k < qt.w.size(); ++k) {
+        const double w = std::exp(l[k] - mx);
+        num += w * (-(x - qt.m[k]) / qt.v[k]);
+        den += w;
+      }
+      return num / den;
+    };
+    // x-average by a trapezoid over the sampling law's components ± 14 sd
+    double lo = kInf, hi = -kInf, sdmin = kInf;
+    auto cover = [&](double mm, double vv) {
+      lo = std::min(lo, mm - 14 * std::sqrt(vv));
+      hi = std::max(hi, mm + 14 * std::sqrt(vv));
+      sdmin = std::min(sdmin, std::sqrt(vv));
+    };
+    if (along_learned) cover(mg, vg);
+    else
+      for (std::size_t k = 0; k < qt.w.size(); ++k) cover(qt.m[k], qt.v[k]);
+    const int n = std::max(2001, static_cast<int>(std::ceil((hi - lo) / (sdmin / 5))) + 1);
+    const double h = (hi - lo) / (n - 1);
+    double ex = 0;
+    for (int j = 0; j < n; ++j) {
+      const double x = lo + j * h, wj = (j == 0 || j == n - 1) ? 0.5 : 1.0;
+      const double dens = along_learned ? std::exp(-0.5 * sq(x - mg) / vg) / std::sqrt(2 * M_PI * vg) : qt.density(x);
+      ex += wj * dens * sq(-(x - mg) / vg - score_q(x));
+    }
+    total += ws * ex * h / sn;
+  }
+  gsl_integration_glfixed_table_free(tab);
+  return total;
 }
 
 std::vector<GaussianBoundRow> gaussian_bound_rows(double mu0, double var0, double alpha, int G, const Sampler& s) {

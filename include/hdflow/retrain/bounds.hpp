@@ -89,6 +89,12 @@ ConstantErrorCase constant_error_case(double c, double T, double t0);
 /// CV-6(b): e_t = c(1 − κe^{−(t−t₀)/2}), κ = 2/(1 + e^{−L/2}): zero endpoint shift (η = 0); returns (κ, ε²).
 void unobservable_error_case(double c, double T, double t0, double& kappa, double& eps2);
 
+/// Score-error path energy ∫_{t0}^{T} E_{x∼r_t} |∇log ĝ_t(x) − ∇log q_t(x)|² dt between the OU flows of a Gaussian
+/// ĝ = N(m, v) (the learned, consistent score) and a 1-D mixture q (the ideal score), the expectation along the
+/// learned marginals (r = ĝ: ε̂²) or the ideal ones (r = q: ε⋆²) (brief §2.4). Gauss–Legendre in e^{−t} (`nodes`)
+/// × trapezoid in x. The de Bruijn identity makes ½ε̂² = KL(ĝ_{t0} ‖ q_{t0}) − KL(ĝ_T ‖ q_T) (brief §5.2, CV-6c).
+double path_energy(double m, double v, const Mixture1D& q, double t0, double T, bool along_learned, int nodes = 200);
+
 std::vector<GaussianBoundRow> gaussian_bound_rows(double mu0, double var0, double alpha, int G, const Sampler& s);
 
 }  // namespace hdflow::retrain
