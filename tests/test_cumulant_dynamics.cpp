@@ -21,7 +21,7 @@ Model ref(Activation act, Latent lat = Latent::indep) {
 }
 }  // namespace
 
-TEST_CASE("trajectories of (E4.1) from (0.1, 0.1), delta = 0.5, to 1e-7 (brief §6)") {
+TEST_CASE("cumulant: trajectories of (E4.1) from (0.1, 0.1), delta = 0.5, to 1e-7 (brief §6)") {
   struct Row {
     Activation act;
     Latent lat;
@@ -51,7 +51,7 @@ TEST_CASE("trajectories of (E4.1) from (0.1, 0.1), delta = 0.5, to 1e-7 (brief �
   }
 }
 
-TEST_CASE("beta_u = 0, tanh, from (0, 0.3): decay for delta = 0.5 and 0.05, growth for 0.01 (brief §6)") {
+TEST_CASE("cumulant: beta_u = 0, tanh, from (0, 0.3): decay for delta = 0.5 and 0.05, growth for 0.01 (brief §6)") {
   Model M = ref(Activation::tanh);
   M.beta_u = 0;
   struct Case {
@@ -74,7 +74,7 @@ TEST_CASE("beta_u = 0, tanh, from (0, 0.3): decay for delta = 0.5 and 0.05, grow
   }
 }
 
-TEST_CASE("linearisation at the origin (E4.2)-(E4.3): J, r, e_1, s_Y^2 (brief §6), J equals finite differences") {
+TEST_CASE("cumulant: linearisation at the origin (E4.2)-(E4.3): J, r, e_1, s_Y^2 (brief §6), J equals finite differences") {
   const EscapeLinear I = escape_linear(ref(Activation::tanh), 0.5);
   CHECK(std::abs(I.J(0, 0) - 1.0484804429) < 1e-9);
   CHECK(std::abs(I.J(1, 1) + 0.2847544817) < 1e-9);
@@ -100,7 +100,7 @@ TEST_CASE("linearisation at the origin (E4.2)-(E4.3): J, r, e_1, s_Y^2 (brief §
   }
 }
 
-TEST_CASE("escape-time law (E4.4): quartiles and medians of n, linear scale (brief §6, accurate to ~0.01)") {
+TEST_CASE("cumulant: escape-time law (E4.4): quartiles and medians of n, linear scale (brief §6, accurate to ~0.01)") {
   const Model I = ref(Activation::tanh);
   const EscapeLinear E = escape_linear(I, 0.5);
   const double q[] = {2562.50, 3073.30, 3789.18};
@@ -123,7 +123,7 @@ TEST_CASE("escape-time law (E4.4): quartiles and medians of n, linear scale (bri
   CHECK_FALSE(never.reached);
 }
 
-TEST_CASE("cubic constants (E4.6)-(E4.7) and the alpha_v expansion at beta_u = 0 (brief §6)") {
+TEST_CASE("cumulant: cubic constants (E4.6)-(E4.7) and the alpha_v expansion at beta_u = 0 (brief §6)") {
   Model M = ref(Activation::tanh);
   const std::vector<double> c = hermite_coefficients(M, 4, 300);
   const double A = -c[4] * M.kappa4() * M.theta() * M.theta() / 6;
@@ -140,7 +140,7 @@ TEST_CASE("cubic constants (E4.6)-(E4.7) and the alpha_v expansion at beta_u = 0
   CHECK(canonical_median(41) < 0);
 }
 
-TEST_CASE("fixed points of (E4.1), tanh, delta = 0.5 (brief §4.2 table)") {
+TEST_CASE("cumulant: fixed points of (E4.1), tanh, delta = 0.5 (brief §4.2 table)") {
   const Trajectory I = integrate_overlaps(ref(Activation::tanh), 0.5, {0.1, 0.1}, 0, {60});
   CHECK(std::abs(I.alpha[0][0] - 0.7939608785) < 1e-8);
   CHECK(std::abs(I.alpha[0][1]) < 1e-8);

@@ -35,7 +35,7 @@ std::vector<MeanSe> column(const std::vector<RunResult>& runs, std::size_t j, bo
 
 }  // namespace
 
-TEST_CASE("sampler: covariance I + beta_u uu' + c_uv(uv' + vu') and fourth cumulant kappa_4 theta^2 along v (E1.1-E1.5)") {
+TEST_CASE("cumulant: sampler: covariance I + beta_u uu' + c_uv(uv' + vu') and fourth cumulant kappa_4 theta^2 along v (E1.1-E1.5)") {
   // 4e5 draws at d = 6; tolerances 5 standard errors of each estimate.
   for (Latent lat : {Latent::indep, Latent::sign}) {
     Model M;
@@ -74,7 +74,7 @@ TEST_CASE("sampler: covariance I + beta_u uu' + c_uv(uv' + vu') and fourth cumul
   CHECK(std::abs(Model{}.c_uv()) == 0.0);
 }
 
-TEST_CASE("reduced chain (§5.2) has the law of the full d-dimensional pSGD (§5.1): d = 50, delta = 0.8, c = 0.2") {
+TEST_CASE("cumulant: reduced chain (§5.2) has the law of the full d-dimensional pSGD (§5.1): d = 50, delta = 0.8, c = 0.2") {
   // Start (0.25, 0.15); means at n = 50, 100, 200 samples from 600 full and 6000 reduced replicas agree within
   // 4 combined standard errors, in both latent models (the brief's validation, §5.2).
   for (Latent lat : {Latent::indep, Latent::sign}) {
@@ -109,7 +109,7 @@ TEST_CASE("reduced chain (§5.2) has the law of the full d-dimensional pSGD (§5
   }
 }
 
-TEST_CASE("overlap trajectories at d = 2000 (reduced chain, 200 replicas, seed 1) follow (E4.1) within 0.015 + 3 SE") {
+TEST_CASE("cumulant: overlap trajectories at d = 2000 (reduced chain, 200 replicas, seed 1) follow (E4.1) within 0.015 + 3 SE") {
   // Brief §5.4: the mean deviates by O(1/d) (−0.011 at d = 2000, independent latents, t = 2).
   for (Latent lat : {Latent::indep, Latent::sign}) {
     Model M;
@@ -141,7 +141,7 @@ TEST_CASE("overlap trajectories at d = 2000 (reduced chain, 200 replicas, seed 1
   }
 }
 
-TEST_CASE("first-passage median at d = 500 (1000 replicas, seed 1) within 3 % of the escape law (E4.4)") {
+TEST_CASE("cumulant: first-passage median at d = 500 (1000 replicas, seed 1) within 3 % of the escape law (E4.4)") {
   for (Latent lat : {Latent::indep, Latent::sign}) {
     Model M;
     M.latent = lat;
@@ -170,14 +170,14 @@ TEST_CASE("first-passage median at d = 500 (1000 replicas, seed 1) within 3 % of
   }
 }
 
-TEST_CASE("quantiles with censoring and the log-log slope") {
+TEST_CASE("cumulant: quantiles with censoring and the log-log slope") {
   const QuantileCI q = quantile_ci({4, 1, 3, 2, -1}, 0.5);
   CHECK(q.value == 3.0);
   CHECK(std::isinf(quantile_ci({-1, -1, 1}, 0.5).value));
   CHECK(std::abs(loglog_slope({1, 2, 4}, {3, 24, 192}) - 3) < 1e-12);
 }
 
-TEST_CASE("slow: full d = 1000 pSGD, 40 replicas, follows (E4.1) within 0.03 + 3 SE" * doctest::skip(std::getenv("HDFLOW_SLOW") == nullptr)) {
+TEST_CASE("slow cumulant: full d = 1000 pSGD, 40 replicas, follows (E4.1) within 0.03 + 3 SE" * doctest::skip(std::getenv("HDFLOW_SLOW") == nullptr)) {
   for (Latent lat : {Latent::indep, Latent::sign}) {
     Model M;
     M.latent = lat;
@@ -204,7 +204,7 @@ TEST_CASE("slow: full d = 1000 pSGD, 40 replicas, follows (E4.1) within 0.03 + 3
   }
 }
 
-TEST_CASE("slow: cubic scale, d = 32, 100 replicas: median n_v/d^3 in [13.5, 21] (brief §5.4, limit 17.0)" * doctest::skip(std::getenv("HDFLOW_SLOW") == nullptr)) {
+TEST_CASE("slow cumulant: cubic scale, d = 32, 100 replicas: median n_v/d^3 in [13.5, 21] (brief §5.4, limit 17.0)" * doctest::skip(std::getenv("HDFLOW_SLOW") == nullptr)) {
   Model M;
   M.beta_u = 0;
   const int d = 32;

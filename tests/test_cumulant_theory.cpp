@@ -23,7 +23,7 @@ Model ref(Activation act, double c = 0, Latent lat = Latent::indep, double q = 1
 }
 }  // namespace
 
-TEST_CASE("kernel (E2.2) and its derivatives (E2.4) at m = 0.4, tau^2 = 0.9 (brief §6)") {
+TEST_CASE("cumulant: kernel (E2.2) and its derivatives (E2.4) at m = 0.4, tau^2 = 0.9 (brief §6)") {
   struct Row {
     Activation act;
     double c, psi, psi_m, psi_t;
@@ -47,7 +47,7 @@ TEST_CASE("kernel (E2.2) and its derivatives (E2.4) at m = 0.4, tau^2 = 0.9 (bri
   }
 }
 
-TEST_CASE("noise at the origin E_A, E_B, Gamma_0 and Gamma(0.3, 0.2) (E2.5, brief §6)") {
+TEST_CASE("cumulant: noise at the origin E_A, E_B, Gamma_0 and Gamma(0.3, 0.2) (E2.5, brief §6)") {
   struct Row {
     Activation act;
     double c, EA, EB, G0, G;
@@ -73,7 +73,7 @@ TEST_CASE("noise at the origin E_A, E_B, Gamma_0 and Gamma(0.3, 0.2) (E2.5, brie
   }
 }
 
-TEST_CASE("loss, gradient, Gamma and ODE right-hand side at alpha = (0.3, 0.2), delta = 0.5 (brief §6)") {
+TEST_CASE("cumulant: loss, gradient, Gamma and ODE right-hand side at alpha = (0.3, 0.2), delta = 0.5 (brief §6)") {
   struct Row {
     Activation act;
     Latent lat;
@@ -127,7 +127,7 @@ TEST_CASE("loss, gradient, Gamma and ODE right-hand side at alpha = (0.3, 0.2), 
   }
 }
 
-TEST_CASE("analytic gradient (E2.4) equals central differences of F to 1e-8, every activation and latent law") {
+TEST_CASE("cumulant: analytic gradient (E2.4) equals central differences of F to 1e-8, every activation and latent law") {
   for (Activation act : {Activation::tanh, Activation::erf, Activation::linear, Activation::relu})
     for (Latent lat : {Latent::indep, Latent::sign}) {
       Model M = ref(act, 0.2, lat, 0.7);
@@ -151,7 +151,7 @@ TEST_CASE("analytic gradient (E2.4) equals central differences of F to 1e-8, eve
   }
 }
 
-TEST_CASE("linear closed forms (E2.6) and c_uv (E1.5)") {
+TEST_CASE("cumulant: linear closed forms (E2.6) and c_uv (E1.5)") {
   for (Latent lat : {Latent::indep, Latent::sign})
     for (double c : {0.0, 0.3}) {
       const Model M = ref(Activation::linear, c, lat);
@@ -167,7 +167,7 @@ TEST_CASE("linear closed forms (E2.6) and c_uv (E1.5)") {
   CHECK(std::abs(ref(Activation::tanh, 0, Latent::sign).c_uv() - 1.0758673223) < 1e-10);
 }
 
-TEST_CASE("Hermite coefficients (E3.2) at (a, b) = (0.8, 0.6), table of brief §3.3") {
+TEST_CASE("cumulant: Hermite coefficients (E3.2) at (a, b) = (0.8, 0.6), table of brief §3.3") {
   struct Row {
     Activation act;
     double c;
@@ -200,7 +200,7 @@ TEST_CASE("Hermite coefficients (E3.2) at (a, b) = (0.8, 0.6), table of brief §
   CHECK(std::abs(relu[5] - 0.7451348167) < 1e-9);
 }
 
-TEST_CASE("Hermite coefficients over the noise level, variance preserving, c = 0 (brief §3.3)") {
+TEST_CASE("cumulant: Hermite coefficients over the noise level, variance preserving, c = 0 (brief §3.3)") {
   struct Row {
     Activation act;
     double b, c2, c4, c6, G0;
@@ -225,7 +225,7 @@ TEST_CASE("Hermite coefficients over the noise level, variance preserving, c = 0
   }
 }
 
-TEST_CASE("Hermite moments (E3.4)-(E3.5) and the series (E3.3) resums to F") {
+TEST_CASE("cumulant: Hermite moments (E3.4)-(E3.5) and the series (E3.3) resums to F") {
   const Model I = ref(Activation::tanh), S = ref(Activation::tanh, 0, Latent::sign);
   CHECK(std::abs(hermite_moment(I, 2, 0.3, 0.2) - 0.18) < 1e-12);
   CHECK(std::abs(hermite_moment(I, 4, 0.3, 0.2) - 0.0945553719) < 1e-10);
@@ -257,7 +257,7 @@ TEST_CASE("Hermite moments (E3.4)-(E3.5) and the series (E3.3) resums to F") {
   }
 }
 
-TEST_CASE("diffusion information exponents (E3.6), table of brief §3.3") {
+TEST_CASE("cumulant: diffusion information exponents (E3.6), table of brief §3.3") {
   auto ex = [](const Model& M) { return information_exponents(M, hermite_coefficients(M, 8, 300)); };
   for (Activation act : {Activation::tanh, Activation::erf}) {
     const Exponents E = ex(ref(act));

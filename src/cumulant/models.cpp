@@ -229,7 +229,7 @@ int target_of(const Json& p) { return p.at("target").get<std::string>() == "v" ?
 bool cubic_of(const Json& p) { return p.at("scale").get<std::string>() == "cubic"; }
 
 // Theory of the first-passage quantiles at dimension d: (E4.4) on the linear scale, (E4.7) on the cubic scale.
-Json escape_theory_row(const Json& p, double d) {
+Json escape_theory_row(const Json& p, double d, bool quartiles = true) {
   const Model M = model_from_json(p);
   const double delta = p.at("delta").get<double>(), eps = p.at("eps").get<double>();
   const int target = target_of(p);
@@ -270,6 +270,7 @@ Json escape_theory_row(const Json& p, double d) {
   const double ps[] = {0.25, 0.5, 0.75};
   const char* names[] = {"n_q1", "n_median", "n_q3"};
   for (int i = 0; i < 3; ++i) {
+    if (!quartiles && i != 1) continue;
     const Passage P = escape_quantile_linear(M, E, delta, d, target, eps, ps[i], t_max);
     reached = reached && P.reached;
     ok = ok && P.ok;
@@ -412,7 +413,7 @@ PointResult solve_samples(const Json& p, const Json&, const Eigen::VectorXd*) {
   for (const auto& x : e["d_values"]) {
     const double d = x.get<double>();
     Json row = experiment_columns(e);
-    row.update(escape_theory_row(e, d));
+    row.update(escape_theory_row(e, d, false));
     if (row["status"] == "converged") {
       ds.push_back(d);
       meds.push_back(row["n_median"].get<double>());
@@ -453,7 +454,7 @@ std::vector<Json> simulate_samples(const Json& p, const Json& simulation) {
   const bool cubic = cubic_of(e);
   std::vector<Json> rows;
   std::vector<std::vector<double>> all;
-  std::vector<double> ds, meds;
+  std::vector<double> ds, meds, th_meds;
   std::size_t j = 0;
   for (const auto& x : e["d_values"]) {
     SimOptions od = o;
@@ -463,7 +464,7 @@ std::vector<Json> simulate_samples(const Json& p, const Json& simulation) {
     Json row = experiment_columns(e);
     row["d"] = od.d;
     row.update(passage_row(n, od.d, cubic));
-    const Json th = escape_theory_row(e, od.d);
+    const Json th = escape_theory_row(e, od.d, false);
     row["n_median_theory"] = th.contains("n_median") ? th["n_median"] : Json(nullptr);
     if (row["n_median"].is_number() && row["n_median_theory"].is_number())
       row["ratio_to_theory"] = row["n_median"].get<double>() / row["n_median_theory"].get<double>();
@@ -475,6 +476,7 @@ std::vector<Json> simulate_samples(const Json& p, const Json& simulation) {
       ds.push_back(od.d);
       meds.push_back(row["n_median"].get<double>());
     }
+    if (row["n_median_theory"].is_number()) th_meds.push_back(row["n_median_theory"].get<double>());
     all.push_back(n);
     rows.push_back(row);
   }
@@ -505,12 +507,14 @@ std::vector<Json> simulate_samples(const Json& p, const Json& simulation) {
   }
   const bool ci = !ks.empty() && failed <= B / 40;  // at most 2.5 % of resamples without a finite median
   auto pct = [&](double q) { return ks[static_cast<std::size_t>(std::clamp(q * static_cast<double>(ks.size() - 1), 0.0, static_cast<double>(ks.size() - 1)))]; };
-  Json th_rows = solve_samples(p, Json::object(), nullptr).row;
+  std::vector<double> all_d;
+  for (const auto& x : e["d_values"]) all_d.push_back(x.get<double>());
+  const double k_theory = th_meds.size() == all_d.size() ? loglog_slope(all_d, th_meds) : kInf;
   for (auto& r : rows) {
     r["exponent"] = num_or_null(k);
     r["exponent_ci_lo"] = ci ? Json(pct(0.025)) : Json(nullptr);
     r["exponent_ci_hi"] = ci ? Json(pct(0.975)) : Json(nullptr);
-    r["exponent_theory"] = th_rows.contains("exponent") ? th_rows["exponent"] : Json(nullptr);
+    r["exponent_theory"] = num_or_null(k_theory);
     r["bootstrap"] = B;
     if (!complete && r["status"] == "converged") r["status"] = "censored";
   }

@@ -339,7 +339,7 @@ Passage hitting_time(const Model& M, double delta, const Eigen::Vector2d& alpha0
   }
   OdeCtx ctx{&M, delta};
   gsl_odeiv2_system sys{&gsl_rhs, nullptr, 2, &ctx};
-  const double rtol = 1e-11, atol = 1e-14;
+  const double rtol = 1e-10, atol = 1e-13;  // brief §6: n to about 0.01
   std::unique_ptr<gsl_odeiv2_step, decltype(&gsl_odeiv2_step_free)> step(gsl_odeiv2_step_alloc(gsl_odeiv2_step_rk8pd, 2),
                                                                          &gsl_odeiv2_step_free);
   std::unique_ptr<gsl_odeiv2_control, decltype(&gsl_odeiv2_control_free)> ctrl(gsl_odeiv2_control_y_new(atol, rtol),
