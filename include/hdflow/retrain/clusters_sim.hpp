@@ -1,0 +1,52 @@
+#pragma once
+// Finite-d simulation of the autoencoder retraining chain (brief online-sgd-ae-diffusion.md §7.1, §7.5, §9 item 5):
+// the tied autoencoder f(x) = b x + Wᵀtanh(Wx/√d)/√d of the clusters module, trained by online SGD with the
+// conventions of §1.4 (loss ‖f(x_t) − x₁‖², W ← W − η∇ − η(λ_wd/d)W, b ← b − (η/d²)∂_b, cold informed start
+// w_γ(0) = 0.1√d μ_γ, b(0) = 0) on n samples per generation, one pass; each sample is fresh from the Fig. 1 target
+// (K = 3, μ = 3e₁, −3e₂, −3e₁, Σ = I) with the fixed fraction ρ (evenly interleaved) or drawn from the previous
+// generation's generator. The generator's samples use the exact d-dimensional representation of the notebooks'
+// Euler sampler (brief §5.2, an identity at every finite d): x = WᵀQ⁻¹Z/√d + A_T(b) P⊥ξ with Z the latent Euler
+// map of Z₀ ~ N(0, Q), ξ ~ N(0, I_d). Cost O(d r) per sample: no d-dimensional flow is integrated.
+// The training loop is written here (not in clusters/sim.cpp) because the clusters trainer draws its own
+// target data; the update is the same expression.
+#include <cstdint>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "hdflow/io/params.hpp"
+
+namespace hdflow::retrain {
+
+struct ClustersSimParams {
+  int n = 30000;          ///< samples per generation
+  int G = 3;
+  double rho = 0;         ///< fresh fraction
+  double t = 0.7, eta = 0.1, weight_decay = 0.1;
+  int T = 100;            ///< Euler sampler cutoff
+};
+
+struct ClustersSimOptions {
+  int d = 1000;
+  int seeds = 2;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  int particles = 2000;  ///< generated samples per generation and seed for the projected observables
+
+  static const std::vector<ParamSpec>& specs();
+  static ClustersSimOptions from_json(const Json& j);
+};
+
+/// Per generation g = 1..G of one chain: b, v = A_T(b)², M₁₁, M₂₂, Q₁₁, Q₂₂, Q₁₂, E|y₁|, Var y₁, E|y₂|, Var y₂,
+/// mode weights w₁..w₃ (nearest target mean in the (e₁, e₂) plane), bulk variance measured on particles along a
+/// random direction orthogonal to W and μ.
+struct ClustersGeneration {
+  double b, v, M11, M22, Q11, Q22, Q12, y1_abs, y1_var, y2_abs, y2_var, w1, w2, w3, v_measured;
+};
+std::vector<ClustersGeneration> simulate_clusters_chain(const ClustersSimParams& P, const ClustersSimOptions& o,
+                                                        std::uint64_t seed);
+
+/// Mean and standard error over o.seeds chains, rows g = 1..G (or only G).
+std::vector<Json> simulate_clusters_rows(const ClustersSimParams& P, const ClustersSimOptions& o, bool trajectory);
+
+}  // namespace hdflow::retrain
