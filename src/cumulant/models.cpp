@@ -151,7 +151,7 @@ std::vector<std::string> validate_psgd_sim(const Json& p, const Json& simulation
   const SimOptions o = SimOptions::from_json(simulation);
   const double steps = p.at("t").get<double>() * o.d;
   if (sim_cost(o, steps) > 1e12)
-    v.push_back("t: " + p["t"].dump() + ": allowed t d seeds (x 2d for method full) <= 1e12 operations (here " +
+    v.push_back("t: " + format_number(p["t"].get<double>()) + ": allowed t d seeds (x 2d for method full) <= 1e12 operations (here " +
                 format_number(sim_cost(o, steps)) + ")");
   return v;
 }
@@ -218,7 +218,7 @@ std::vector<std::string> validate_escape(const Json& p) {
     if (p.at("target").get<std::string>() != "v")
       v.push_back("target: " + p["target"].get<std::string>() + ": allowed v with scale = cubic (E4.6 is the law of alpha_v)");
     if (p.at("beta_u").get<double>() != 0)
-      v.push_back("beta_u: " + p["beta_u"].dump() + ": allowed 0 with scale = cubic (E4.6; with beta_u > 0 the neuron learns u)");
+      v.push_back("beta_u: " + format_number(p["beta_u"].get<double>()) + ": allowed 0 with scale = cubic (E4.6; with beta_u > 0 the neuron learns u)");
     if (p.at("latent").get<std::string>() != "indep")
       v.push_back("latent: " + p["latent"].get<std::string>() + ": allowed indep with scale = cubic (E4.6)");
   }
@@ -294,9 +294,9 @@ std::vector<std::string> validate_escape_sim(const Json& p, const Json& simulati
   const SimOptions o = SimOptions::from_json(simulation);
   const double cost = sim_cost(o, cap_steps(p, o.d));
   if (cost > 1e13)
-    v.push_back("cap: " + p["cap"].dump() + ": allowed cap steps x seeds (x 2d for method full) <= 1e13 operations (here " +
+    v.push_back("cap: " + format_number(p["cap"].get<double>()) + ": allowed cap steps x seeds (x 2d for method full) <= 1e13 operations (here " +
                 format_number(cost) + ")");
-  if (cap_steps(p, o.d) > 9e18) v.push_back("cap: " + p["cap"].dump() + ": allowed at most 9e18 samples");
+  if (cap_steps(p, o.d) > 9e18) v.push_back("cap: " + format_number(p["cap"].get<double>()) + ": allowed at most 9e18 samples");
   return v;
 }
 
@@ -442,7 +442,7 @@ std::vector<std::string> validate_samples_sim(const Json& p, const Json& simulat
     cost += sim_cost(od, cap_steps(e, od.d));
   }
   if (cost > 1e13)
-    v.push_back("cap: " + e["cap"].dump() + ": allowed sum over d_values of cap steps x seeds (x 2d for full) <= 1e13 (here " +
+    v.push_back("cap: " + format_number(e["cap"].get<double>()) + ": allowed sum over d_values of cap steps x seeds (x 2d for full) <= 1e13 (here " +
                 format_number(cost) + ")");
   return v;
 }
