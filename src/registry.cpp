@@ -147,8 +147,9 @@ clusters::SgdState sgd_state_at(const clusters::SgdProblem& pr, const Json& para
       s.q[static_cast<std::size_t>(b)] = Eigen::Map<const Eigen::MatrixXd>(warm->data() + off + nm, pr.P.r, pr.P.r);
     }
   }
-  const auto scheme = solver.value("scheme", std::string("rk4")) == "euler" ? clusters::Scheme::euler : clusters::Scheme::rk4;
-  s = clusters::integrate_sgd(pr.P, s, tau0, pr.tau, solver.value("dt", 0.01), scheme);
+  const std::string sc = solver.value("scheme", std::string("rk8pd"));
+  const auto scheme = sc == "euler" ? clusters::Scheme::euler : sc == "rk4" ? clusters::Scheme::rk4 : clusters::Scheme::rk8pd;
+  s = clusters::integrate_sgd(pr.P, s, tau0, pr.tau, solver.value("dt", 0.01), scheme, solver.value("rtol", 1e-10));
   state.resize(size);
   state[0] = fp;
   state[1] = pr.tau;
@@ -162,9 +163,14 @@ clusters::SgdState sgd_state_at(const clusters::SgdProblem& pr, const Json& para
 }
 
 std::vector<ParamSpec> sgd_solver_specs() {
-  return {{"nodes", K::integer, 100, 2, 400, false, false, "Gauss-Hermite nodes per dimension (r-dimensional rule)", {}, ""},
-          {"dt", K::real, 0.01, 0, 1, true, false, "step in tau (RK4 0.01 matches 0.005 to 1e-8)", {}, ""},
-          {"scheme", K::string, "rk4", 0, 0, false, false, "rk4, or euler to reproduce the notebooks' discretisation", {"rk4", "euler"}, ""}};
+  return {{"quadrature", K::string, "auto", 0, 0, false, false,
+           "auto: exact one-dimensional rules when Omega is diagonal (symmetric settings), the tensor rule otherwise; "
+           "tensor: always the r-dimensional rule", {"auto", "tensor"}, ""},
+          {"nodes", K::integer, 100, 2, 400, false, false, "Gauss-Hermite nodes per dimension of the tensor rule", {}, ""},
+          {"scheme", K::string, "rk8pd", 0, 0, false, false,
+           "rk8pd (adaptive, rtol), rk4 (fixed dt), or euler to reproduce the notebooks' discretisation", {"rk8pd", "rk4", "euler"}, ""},
+          {"rtol", K::real, 1e-10, 1e-14, 1e-2, false, false, "relative (and absolute) tolerance of rk8pd", {}, ""},
+          {"dt", K::real, 0.01, 0, 1, true, false, "step in tau of rk4 / euler (RK4 0.01 matches 0.005 to 1e-8)", {}, ""}};
 }
 
 std::vector<ParamSpec> generate_specs(bool density) {
@@ -371,7 +377,7 @@ std::vector<ModelInfo> make_models() {
     m.params = generate_specs(false);
     m.solver = sgd_solver_specs();
     m.units = {{"amplitude", "bulk amplitude a = T^(b-1) (exact) or A_T(b) (Euler sampler)"},
-               {"active_units", "latent units with Q_gg + b > 1 (two fixed points each as t -> 1)"},
+               {"active_units", "latent units whose origin is unstable, Q_gg sigma'(0) + b > 1 (tanh: two fixed points each as t -> 1)"},
                {"y1_abs", "E|y_1|, y_p = mu_{k_p}.X/|mu_{k_p}|"},
                {"y1_var", "Var y_1"},
                {"y1_m4", "E y_1^4"}};

@@ -86,8 +86,9 @@ TEST_CASE("-o - writes the table to stdout; solver options via --set solver.k=v"
 }
 
 TEST_CASE("a numerical breakdown is a row status with exit 0, never an abort or a NaN") {
-  // Euler with dτ = 1 on the clusters ODEs leaves the PSD cone: the row says non_finite and the table is written.
-  const Run r = run_cli("solve clusters.sgd --scheme euler --dt 1 --set tau=4 --set solver.nodes=20 -o -");
+  // Euler with dτ = 1 on the clusters ODEs leaves the PSD cone (the tensor rule then has no square root of Ω):
+  // the row says non_finite and the table is written.
+  const Run r = run_cli("solve clusters.sgd --scheme euler --dt 1 --set tau=4 --set solver.nodes=20 --set solver.quadrature=tensor -o -");
   REQUIRE(r.code == 0);
   const Json doc = Json::parse(r.out);
   CHECK(hdflow::validate_table(doc).empty());
@@ -137,7 +138,7 @@ TEST_CASE("bad input: exit 2, the field and its range named, no output file") {
       {"solve twomode.generate --sweep schedule=dilated,sideways", "schedule: sideways: allowed one of dilated, undilated (sweep point 1)"},
       {"solve clusters.sgd --set means_gram=[[1,2],[2,1]] --set pi=[0.5,0.5]", "means_gram: smallest eigenvalue -1"},
       {"solve clusters.sgd --set r=9", "r: 9: allowed integers in [1, 4]"},
-      {"solve clusters.sgd --scheme midpoint", "solver.scheme: midpoint: allowed one of rk4, euler"},
+      {"solve clusters.sgd --scheme midpoint", "solver.scheme: midpoint: allowed one of rk8pd, rk4, euler"},
       {"solve twomode.phase1 --dt 0.1", "solver.dt: unknown parameter"},
       {"solve clusters.sgd --set M0=[[1,2,3]]", "M0: 1x3: allowed K x r = 3x2"},
   };

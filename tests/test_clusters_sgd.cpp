@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <numbers>
 
+#include "hdflow/clusters/averages.hpp"
 #include "hdflow/clusters/params.hpp"
 #include "hdflow/clusters/sgd.hpp"
 #include "hdflow/core/status.hpp"
@@ -118,6 +120,70 @@ TEST_CASE("Euler reproduces the notebooks' discretisation error; linear and erf 
   SgdParams E = P;
   E.activation = Activation::erf;
   CHECK(sgd_drift(E, informed_start(E)).dq[0].allFinite());
+}
+
+TEST_CASE("factorised and tensor routes agree (tanh, erf) where Omega is diagonal") {
+  // Fig. 1 state at τ = 1.5 (Ω₁₁ ≈ 1.09, the brief's hardest row): the 1-D trapezoid products against the
+  // 2-D tensor Gauss–Hermite rule with 200 nodes per axis (brief §4.2: 160 nodes give 3e−12).
+  const SgdParams P = fig1(100);
+  const SgdState s = integrate_sgd(P, informed_start(P), 0, 1.5, 0, Scheme::rk8pd, 1e-10);
+  REQUIRE(sgd_averages(P, s).factorised);
+  SgdParams T = fig1(200);
+  T.quadrature = Quadrature::tensor;
+  REQUIRE_FALSE(sgd_averages(T, s).factorised);
+  const SgdDrift a = sgd_drift(P, s), b = sgd_drift(T, s);
+  CHECK((a.dm[0] - b.dm[0]).cwiseAbs().maxCoeff() < 1e-11);
+  CHECK((a.dq[0] - b.dq[0]).cwiseAbs().maxCoeff() < 1e-11);
+  SgdParams E = P, Et = T;
+  E.activation = Et.activation = Activation::erf;
+  const SgdDrift c = sgd_drift(E, s), e = sgd_drift(Et, s);
+  CHECK((c.dm[0] - e.dm[0]).cwiseAbs().maxCoeff() < 1e-11);
+  CHECK((c.dq[0] - e.dq[0]).cwiseAbs().maxCoeff() < 1e-11);
+  // rk8pd (the default integrator) against RK4 dτ = 0.005 on the same equations.
+  const SgdState r = integrate_sgd(P, informed_start(P), 0, 1.5, 0.005, Scheme::rk4);
+  CHECK((r.M() - s.M()).cwiseAbs().maxCoeff() < 1e-9);
+  CHECK((r.Q() - s.Q()).cwiseAbs().maxCoeff() < 1e-9);
+}
+
+TEST_CASE("ReLU: closed-form moments, the delta term of D, both routes") {
+  SgdParams P = fig1(100);
+  P.activation = Activation::relu;
+  // A diagonal state (factorised route): E relu(ω) = mΦ(m/s) + sφ(m/s), E relu' = Φ(m/s), E relu² = (m² + s²)Φ + msφ.
+  SgdState g;
+  g.m = {(Eigen::MatrixXd(3, 2) << 2, 0.5, 0.3, 1.5, -1.8, -0.2).finished()};
+  g.q = {(Eigen::MatrixXd(2, 2) << 1.2, 0, 0, 0.8).finished()};
+  g.b = 0.6;
+  const Averages A = sgd_averages(P, g);
+  REQUIRE(A.factorised);
+  const double al = 1 - P.t, be = P.t;
+  for (int c = 0; c < 3; ++c)
+    for (int u = 0; u < 2; ++u) {
+      const double m = be * g.m[0](c, u), s = std::sqrt((be * be + al * al) * g.q[0](u, u)), z = m / s;
+      const double Phi = 0.5 * std::erfc(-z / std::sqrt(2.0)), phi = std::exp(-0.5 * z * z) / std::sqrt(2 * std::numbers::pi);
+      CAPTURE(c);
+      CAPTURE(u);
+      CHECK(std::abs(A.c[static_cast<std::size_t>(c)].s[u] - (m * Phi + s * phi)) < 1e-13);
+      CHECK(std::abs(A.c[static_cast<std::size_t>(c)].d1[u] - Phi) < 1e-13);
+      CHECK(std::abs(A.c[static_cast<std::size_t>(c)].ss(u, u) - ((m * m + s * s) * Phi + m * s * phi)) < 1e-12);
+    }
+  // The δ term E[δ(ω_γ) a_γ] is not small here, and the probe form of L (which contains it) equals the direct
+  // form (which has no σ''): a test of the δ term, on both routes.
+  CHECK(A.c[0].d2a.cwiseAbs().maxCoeff() > 0.03);
+  CHECK((sgd_L_direct(P, g) - sgd_L_probe(P, g)).cwiseAbs().maxCoeff() < 1e-11);
+  SgdParams T = P;
+  T.quadrature = Quadrature::tensor;
+  const SgdDrift a = sgd_drift(P, g), b = sgd_drift(T, g);
+  CHECK((a.dm[0] - b.dm[0]).cwiseAbs().maxCoeff() < 1e-11);
+  CHECK((a.dq[0] - b.dq[0]).cwiseAbs().maxCoeff() < 1e-11);
+  // A correlated state (tensor route, conditional δ term over the other unit).
+  g.q = {(Eigen::MatrixXd(2, 2) << 1.2, 0.3, 0.3, 0.8).finished()};
+  REQUIRE_FALSE(sgd_averages(P, g).factorised);
+  CHECK((sgd_L_direct(P, g) - sgd_L_probe(P, g)).cwiseAbs().maxCoeff() < 1e-11);
+  // Along the trajectory (ReLU breaks the tanh symmetry: Q₁₂ ≠ 0, M₁₂ ≠ 0, but M₃· = −M₁· stays).
+  const SgdState h = integrate_sgd(P, informed_start(P), 0, 1, 0, Scheme::rk8pd, 1e-10);
+  CHECK((sgd_L_direct(P, h) - sgd_L_probe(P, h)).cwiseAbs().maxCoeff() < 1e-10);
+  CHECK((h.M().row(2) + h.M().row(0)).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK(std::abs(h.Q()(0, 1)) > 0.1);
 }
 
 TEST_CASE("bad clusters input names the field") {

@@ -54,6 +54,26 @@ TEST_CASE("online SGD at d = 2000 follows the ODEs within the brief's one-seed t
   }
 }
 
+TEST_CASE("ReLU: online SGD at d = 2000 follows the ODEs (same tolerances)") {
+  // ReLU units, Fig. 1 data and start, seed 1; the ODEs' δ term of σ'' included (equations/clusters-sgd.md §4).
+  SgdParams P = fig1();
+  P.activation = Activation::relu;
+  SgdSimOptions o;
+  o.d = 2000;
+  for (double t1 : {0.5, 1.0}) {
+    const SgdState th = integrate_sgd(P, informed_start(P), 0, t1, 0, Scheme::rk8pd, 1e-10);
+    const SgdState sim = simulate_sgd_run(P, t1, o, 1);
+    const Eigen::MatrixXd dM = sim.M() - th.M(), dQ = sim.Q() - th.Q();
+    CAPTURE(t1);
+    CHECK(std::abs(dM(0, 0)) < 0.08);
+    CHECK(std::abs(dM(1, 1)) < 0.08);
+    CHECK(std::abs(dM(0, 1)) < 0.15);
+    CHECK(std::abs(dM(1, 0)) < 0.15);
+    CHECK(dQ.cwiseAbs().maxCoeff() < 0.06);
+    CHECK(std::abs(sim.b - th.b) < 2e-3);
+  }
+}
+
 TEST_CASE("d-dimensional particles reproduce the projected law of the trained network (§5.2 identity)") {
   // A network trained at d = 500 to τ = 1 (seed 2); 4000 particles X₀ ~ N(0, I_d) moved by the notebooks' 99-step
   // Euler sampler in d dimensions, projected on μ₁/3 and μ₂/3; compared with projected_law at the network's own

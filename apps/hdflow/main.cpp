@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
   add_common(solve, so, model, "theory");
   std::string scheme_opt;
   double dt_opt = 0;
-  solve->add_option("--scheme", scheme_opt, "ODE scheme (solver.scheme): rk4, or euler to reproduce a published discretisation");
+  solve->add_option("--scheme", scheme_opt, "ODE scheme (solver.scheme): rk8pd (default, adaptive), rk4, or euler to reproduce a published discretisation");
   solve->add_option("--dt", dt_opt, "ODE step (solver.dt)");
   auto* simulate = app.add_subcommand("simulate", "train networks at finite d and measure the same observables");
   add_common(simulate, mo, sim_model, "simulation");

@@ -88,7 +88,12 @@ ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const Generate
   ProjectedLaw L;
   L.amplitude = o.exact_flow ? std::pow(static_cast<double>(o.T), s.b - 1) : euler_amplitude(s.b, o.T);  // a = T^{b−1}
   const Eigen::MatrixXd Xi = L.amplitude * L.amplitude * (Eigen::MatrixXd::Identity(G.rows(), G.rows()) - G * Qi * G.transpose());
-  for (int g = 0; g < P.r; ++g) L.active_units += Q(g, g) + s.b > 1;
+  // The origin of a decoupled unit, dz/ds = (b − 1)z + Q_γγ σ(z), is unstable iff Q_γγ σ'(0) + b > 1
+  // (σ'(0) = 1 for tanh, 2/√π for erf, 1 for linear, right derivative 1 for ReLU).
+  double f0, d0, u0;
+  activation_eval(P.activation, 0.0, f0, d0, u0);
+  if (P.activation == Activation::relu) d0 = 1;
+  for (int g = 0; g < P.r; ++g) L.active_units += Q(g, g) * d0 + s.b > 1;
   // The fast path needs one latent unit per projection: G (p × r) diagonal with p ≤ r, Q diagonal.
   const double off = (Q - Eigen::MatrixXd(Q.diagonal().asDiagonal())).cwiseAbs().maxCoeff() + (G.rows() <= P.r ? 0.0 : 1.0);
   double goff = 0;

@@ -22,7 +22,7 @@ const std::vector<ParamSpec>& sgd_specs() {
       {"t", K::real, 0.7, 0, 1, true, true, "training noise level: alpha = 1 - t multiplies the noise, beta = t the data", {}, ""},
       {"eta", K::real, 0.1, 0, 1e3, true, false, "SGD learning rate of W (b uses eta/d^2)", {}, ""},
       {"weight_decay", K::real, 0.1, 0, 1e3, false, false, "weight decay lambda_wd of W (per step eta lambda_wd/d)", {}, ""},
-      {"activation", K::string, "tanh", 0, 0, false, false, "sigma of the hidden units", {"tanh", "erf", "linear"}, ""},
+      {"activation", K::string, "tanh", 0, 0, false, false, "sigma of the hidden units", {"tanh", "erf", "linear", "relu"}, ""},
       {"tau", K::real, 1.0, 0, 1e6, false, false, "training time tau = 2 eta k/d (k = samples seen)", {}, ""},
       {"d", K::real, 2000, 1, 1e12, false, false, "dimension, only to report the sample count n = tau d/(2 eta)", {}, ""},
   };
@@ -84,8 +84,9 @@ SgdProblem sgd_problem_from_json(const Json& given_all, const Json& solver) {
   P.eta = j["eta"].get<double>();
   P.weight_decay = j["weight_decay"].get<double>();
   const std::string a = j["activation"].get<std::string>();
-  P.activation = a == "tanh" ? Activation::tanh : a == "erf" ? Activation::erf : Activation::linear;
+  P.activation = a == "tanh" ? Activation::tanh : a == "erf" ? Activation::erf : a == "relu" ? Activation::relu : Activation::linear;
   P.nodes = solver.value("nodes", 100);
+  P.quadrature = solver.value("quadrature", std::string("auto")) == "tensor" ? Quadrature::tensor : Quadrature::automatic;
   pr.tau = j["tau"].get<double>();
   pr.d = j["d"].get<double>();
   throw_if_invalid(P.validate());

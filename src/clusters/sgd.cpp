@@ -7,7 +7,9 @@
 #include <limits>
 #include <random>
 
+#include "hdflow/clusters/averages.hpp"
 #include "hdflow/core/gauss.hpp"
+#include "hdflow/core/ode.hpp"
 #include "hdflow/core/status.hpp"
 #include "hdflow/io/params.hpp"
 
@@ -107,7 +109,7 @@ SgdState informed_start(const SgdParams& P) {
 void activation_eval(Activation kind, double x, double& f, double& f1, double& f2) {
   switch (kind) {
     case Activation::tanh:
-      f = std::tanh(x);
+      f = 1 - 2 / (1 + std::exp(2 * x));  // tanh to ~1e−16 absolute, at the cost of one exp
       f1 = 1 - f * f;
       f2 = -2 * f * f1;
       return;
@@ -121,6 +123,11 @@ void activation_eval(Activation kind, double x, double& f, double& f1, double& f
       f1 = 1;
       f2 = 0;
       return;
+    case Activation::relu:
+      f = x > 0 ? x : 0.0;
+      f1 = x > 0 ? 1.0 : 0.0;
+      f2 = 0;
+      return;
   }
 }
 
@@ -131,115 +138,6 @@ double b_closed_form(const SgdParams& P, double b0, double tau) {
 }
 
 namespace {
-
-
-// Per-cluster Gaussian averages needed by the probe operator D (brief §3.2), and the cluster-averaged ones
-// of L (direct form) and S (§3.3), all over ω | c ~ N(βM_c·, Ω) with A replaced by its conditional mean
-// a(ω) and covariance S_A (§4.1).
-struct ClusterAverages {
-  Eigen::VectorXd s, d1, d1a, d2a;      // E σ_γ, E σ'_γ, E σ'_γ a_γ, E σ''_γ a_γ
-  Eigen::MatrixXd ss, d1d1;             // E σ_γσ_δ, E σ'_γσ'_δ
-};
-struct Averages {
-  std::vector<ClusterAverages> c;
-  Eigen::MatrixXd sa, d1aw;             // ⟨σ_γ a_δ⟩, ⟨σ'_γ a_γ ω_δ⟩
-  Eigen::MatrixXd E1, E2, E3;           // ⟨σσ⟩, ⟨σ_γσ'_δa_δ + σ'_γa_γσ_δ⟩, ⟨σ'_γa_γσ'_δa_δ⟩ + ⟨σ'σ'⟩∘S_A
-};
-
-Eigen::MatrixXd pinv_sym(const Eigen::MatrixXd& A) {
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(A);
-  Eigen::VectorXd inv = es.eigenvalues();
-  const double tol = 1e-14 * std::max(1.0, inv.cwiseAbs().maxCoeff());
-  for (Eigen::Index i = 0; i < inv.size(); ++i) inv[i] = inv[i] > tol ? 1 / inv[i] : 0.0;
-  return es.eigenvectors() * inv.asDiagonal() * es.eigenvectors().transpose();
-}
-
-// `mc`: the peers' method for the benchmark only — per cluster, `mc_samples` fresh standard normal vectors with
-// equal weights replace the tensor Gauss–Hermite rule (the theory never uses it).
-Averages averages(const SgdParams& P, const SgdState& st, std::mt19937_64* mc = nullptr, int mc_samples = 0) {
-  const int K = P.K(), r = P.r;
-  const double al = 1 - P.t, be = P.t, b = st.b, cb = 1 - b * be;
-  const Eigen::MatrixXd M = st.M(), Q = st.Q(), Qt = st.Qt(P);
-  const Eigen::MatrixXd Om = be * be * Qt + al * al * Q;   // Ω = β²Q̃ + α²Q
-  // A numerically indefinite Ω (a diverging integration) is a numerical outcome, not bad input: NaN drift,
-  // reported by the caller as a non_finite row.
-  Eigen::MatrixXd root;
-  try {
-    root = gauss::psd_sqrt(Om, "Omega");
-  } catch (const InputError&) {
-    root = Eigen::MatrixXd::Constant(r, r, std::numeric_limits<double>::quiet_NaN());
-  }
-  const Eigen::MatrixXd Oi = pinv_sym(Om);
-  const Eigen::MatrixXd G1 = be * Qt * Oi, G0 = al * Q * Oi;  // E[λ¹|ω] − M_c = G1 Δω, E[λ⁰|ω] = G0 Δω
-  const Eigen::MatrixXd Ga = b * al * G0 - cb * G1;              // a(ω) = Ga Δω − (1 − bβ)M_c + Qσ(ω)
-  // Conditional covariances (constant in ω) and Cov(A | ω) = S_A.
-  const Eigen::MatrixXd S11 = Qt - be * be * Qt * Oi * Qt, S00 = Q - al * al * Q * Oi * Q, S10 = -al * be * Qt * Oi * Q;
-  const Eigen::MatrixXd SA = b * b * al * al * S00 - b * al * cb * (S10 + S10.transpose()) + cb * cb * S11;
-  const gauss::Rule1D& gh = gauss::hermite(P.nodes);
-  const auto act = [&P](double x, double& f, double& f1, double& f2) { activation_eval(P.activation, x, f, f1, f2); };
-  Averages A;
-  A.sa = A.d1aw = A.E1 = A.E2 = A.E3 = Eigen::MatrixXd::Zero(r, r);
-  const std::size_t n = gh.size();
-  std::size_t total = 1;
-  for (int k = 0; k < r; ++k) total *= n;
-  Eigen::VectorXd xi(r), dw(r), w(r), sg(r), s1(r), s2(r), a(r);
-  for (int c = 0; c < K; ++c) {
-    ClusterAverages C;
-    C.s = C.d1 = C.d1a = C.d2a = Eigen::VectorXd::Zero(r);
-    C.ss = C.d1d1 = Eigen::MatrixXd::Zero(r, r);
-    Eigen::MatrixXd sa = Eigen::MatrixXd::Zero(r, r), d1aw = sa, e2 = sa, e3 = sa;
-    const Eigen::VectorXd Mc = M.row(c).transpose();
-    std::normal_distribution<double> N01;
-    const std::size_t points = mc ? static_cast<std::size_t>(mc_samples) : total;
-    for (std::size_t flat = 0; flat < points; ++flat) {
-      double wt = 1;
-      if (mc) {
-        for (int k = 0; k < r; ++k) xi[k] = N01(*mc);
-        wt = 1.0 / mc_samples;
-      } else {
-        std::size_t rest = flat;
-        for (int k = 0; k < r; ++k) {
-          const std::size_t i = rest % n;
-          rest /= n;
-          xi[k] = gh.nodes[i];
-          wt *= gh.weights[i];
-        }
-      }
-      if (wt < 1e-300) continue;
-      dw.noalias() = root * xi;
-      w = be * Mc + dw;
-      for (int k = 0; k < r; ++k) act(w[k], sg[k], s1[k], s2[k]);
-      // a(ω) = bα E[λ⁰|ω] − (1 − bβ) E[λ¹|ω] + Q σ(ω)
-      a.noalias() = Ga * dw + Q * sg;
-      a -= cb * Mc;
-      // The r-dimensional accumulators, written out (r ≤ 4: no temporaries in the hot loop).
-      for (int g = 0; g < r; ++g) {
-        const double s1a_g = s1[g] * a[g];
-        C.s[g] += wt * sg[g];
-        C.d1[g] += wt * s1[g];
-        C.d1a[g] += wt * s1a_g;
-        C.d2a[g] += wt * s2[g] * a[g];
-        for (int e = 0; e < r; ++e) {
-          const double s1a_e = s1[e] * a[e];
-          C.ss(g, e) += wt * sg[g] * sg[e];
-          C.d1d1(g, e) += wt * s1[g] * s1[e];
-          sa(g, e) += wt * sg[g] * a[e];
-          d1aw(g, e) += wt * s1a_g * w[e];
-          e2(g, e) += wt * (sg[g] * s1a_e + s1a_g * sg[e]);
-          e3(g, e) += wt * s1a_g * s1a_e;
-        }
-      }
-    }
-    const double pc = P.pi[static_cast<std::size_t>(c)];
-    A.sa += pc * sa;
-    A.d1aw += pc * d1aw;
-    A.E1 += pc * C.ss;
-    A.E2 += pc * e2;
-    A.E3 += pc * (e3 + C.d1d1.cwiseProduct(SA));
-    A.c.push_back(std::move(C));
-  }
-  return A;
-}
 
 // The probe drift operator of brief §3.2 for unit γ and cluster c:
 // D_γ[θ, c⁰, c¹]_c = (1 − bβ)θ Eσ_γ + 2[(1 − bβ)βc¹_γ − bα²c⁰_γ] Eσ'_γ − Σ_δ c⁰_δ Eσ_γσ_δ − βθ Eσ'_γA_γ
@@ -270,7 +168,7 @@ Eigen::MatrixXd probe_L(const SgdParams& P, double b, const Eigen::MatrixXd& Q, 
 }  // namespace
 
 Eigen::MatrixXd sgd_L_probe(const SgdParams& P, const SgdState& st) {
-  const Averages A = averages(P, st);
+  const Averages A = sgd_averages(P, st);
   return probe_L(P, st.b, st.Q(), A, st.m.at(0), st.q.at(0), P.lambda_s.at(0));
 }
 
@@ -279,7 +177,7 @@ SgdDrift sgd_drift(const SgdParams& P, const SgdState& st) { return sgd_drift_sa
 SgdDrift sgd_drift_sampled(const SgdParams& P, const SgdState& st, std::mt19937_64* rng, int samples) {
   const int K = P.K(), r = P.r, N = P.N();
   const double al = 1 - P.t, be = P.t, b = st.b, cb = 1 - b * be, wd = P.weight_decay;
-  const Averages A = averages(P, st, rng, samples);
+  const Averages A = sgd_averages(P, st, rng, samples);
   const Eigen::MatrixXd Q = st.Q();
   SgdDrift dr;
   for (int s = 0; s < N; ++s) {
@@ -306,12 +204,67 @@ SgdDrift sgd_drift_sampled(const SgdParams& P, const SgdState& st, std::mt19937_
 }
 
 Eigen::MatrixXd sgd_L_direct(const SgdParams& P, const SgdState& st) {
-  const Averages A = averages(P, st);
+  const Averages A = sgd_averages(P, st);
   return -(A.sa + A.d1aw);
 }
 
-SgdState integrate_sgd(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme) {
-  return integrate_sgd_sampled(P, std::move(s), tau0, tau1, dt, scheme, nullptr, 0);
+namespace {
+Eigen::VectorXd pack(const SgdState& s) {
+  Eigen::Index n = 1;
+  for (std::size_t i = 0; i < s.m.size(); ++i) n += s.m[i].size() + s.q[i].size();
+  Eigen::VectorXd y(n);
+  Eigen::Index o = 0;
+  for (std::size_t i = 0; i < s.m.size(); ++i) {
+    y.segment(o, s.m[i].size()) = Eigen::Map<const Eigen::VectorXd>(s.m[i].data(), s.m[i].size());
+    o += s.m[i].size();
+    y.segment(o, s.q[i].size()) = Eigen::Map<const Eigen::VectorXd>(s.q[i].data(), s.q[i].size());
+    o += s.q[i].size();
+  }
+  y[o] = s.b;
+  return y;
+}
+void unpack(const Eigen::VectorXd& y, SgdState& s) {
+  Eigen::Index o = 0;
+  for (std::size_t i = 0; i < s.m.size(); ++i) {
+    s.m[i] = Eigen::Map<const Eigen::MatrixXd>(y.data() + o, s.m[i].rows(), s.m[i].cols());
+    o += s.m[i].size();
+    s.q[i] = Eigen::Map<const Eigen::MatrixXd>(y.data() + o, s.q[i].rows(), s.q[i].cols());
+    s.q[i] = 0.5 * (s.q[i] + s.q[i].transpose());
+    o += s.q[i].size();
+  }
+  s.b = y[o];
+}
+}  // namespace
+
+std::vector<SgdState> integrate_sgd_path(const SgdParams& P, const SgdState& s, double tau0, const std::vector<double>& taus,
+                                         double rel_tol) {
+  SgdState work = s;
+  const OdeRhs f = [&](double, const Eigen::VectorXd& y, Eigen::VectorXd& dy) {
+    unpack(y, work);
+    const SgdDrift k = sgd_drift(P, work);
+    SgdState d = work;
+    d.m = k.dm;
+    d.q = k.dq;
+    d.b = k.db;
+    dy = pack(d);
+  };
+  OdeOptions opt;
+  opt.rel_tol = rel_tol;
+  opt.abs_tol = rel_tol;
+  opt.initial_step = 1e-2;
+  const OdeResult res = integrate_adaptive(f, tau0, pack(s), taus, opt);
+  std::vector<SgdState> out(taus.size(), s);
+  for (std::size_t i = 0; i < taus.size(); ++i) {
+    if (i < res.states.size()) unpack(res.states[i], out[i]);
+    else out[i].b = std::numeric_limits<double>::quiet_NaN();
+  }
+  return out;
+}
+
+SgdState integrate_sgd(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme, double rel_tol) {
+  if (scheme != Scheme::rk8pd) return integrate_sgd_sampled(P, std::move(s), tau0, tau1, dt, scheme, nullptr, 0);
+  if (!(tau1 > tau0)) return s;
+  return integrate_sgd_path(P, s, tau0, {tau1}, rel_tol).back();
 }
 
 SgdState integrate_sgd_sampled(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme,

@@ -6,6 +6,9 @@
 #include <memory>
 #include <mutex>
 #include <numbers>
+
+#include <gsl/gsl_integration.h>
+
 #include <string>
 
 #include "hdflow/core/status.hpp"
@@ -73,6 +76,45 @@ const Rule1D& hermite(int n) {
   auto& slot = cache[n];
   if (!slot) slot = std::make_unique<Rule1D>(golub_welsch_hermite(n));
   return *slot;
+}
+
+const Rule1D& legendre(int n) {
+  if (n < 1 || n > 1000) throw InputError({"legendre nodes: " + std::to_string(n) + ": allowed integers in [1, 1000]"});
+  static std::map<int, std::unique_ptr<Rule1D>> cache;
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  auto& slot = cache[n];
+  if (!slot) {
+    auto rule = std::make_unique<Rule1D>();
+    gsl_integration_glfixed_table* t = gsl_integration_glfixed_table_alloc(static_cast<std::size_t>(n));
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+      double x = 0, w = 0;
+      gsl_integration_glfixed_point(-1, 1, i, &x, &w, t);
+      rule->nodes.push_back(x);
+      rule->weights.push_back(w);
+    }
+    gsl_integration_glfixed_table_free(t);
+    slot = std::move(rule);
+  }
+  return *slot;
+}
+
+Rule1D piecewise_normal(double kink, int n, double L) {
+  const Rule1D& gl = legendre(n);
+  Rule1D out;
+  auto piece = [&](double a, double b) {
+    const double c = 0.5 * (a + b), h = 0.5 * (b - a);
+    for (std::size_t i = 0; i < gl.size(); ++i) {
+      const double z = c + h * gl.nodes[i];
+      out.nodes.push_back(z);
+      out.weights.push_back(h * gl.weights[i] * std::exp(-0.5 * z * z) / std::sqrt(2 * std::numbers::pi));
+    }
+  };
+  // Pieces end at ±L, at the kink and at 0 (so that no piece is wider than L).
+  std::vector<double> cuts = {-L, 0.0, L};
+  if (kink > -L && kink < L && kink != 0.0) cuts.push_back(kink);
+  std::sort(cuts.begin(), cuts.end());
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) piece(cuts[i], cuts[i + 1]);
+  return out;
 }
 
 const Rule1D& trapezoid(double h, double L) {

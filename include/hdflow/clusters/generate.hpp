@@ -26,7 +26,7 @@ struct GenerateOptions {
 struct ProjectedLaw {
   double amplitude = 0;                  ///< a (exact) or A_T(b) = Π_{j=2}^{T}(1 + (b − 1)/j) (Euler)
   std::vector<double> mean, abs_mean, var, m4;  ///< per projection p: E y, E|y|, Var y, E y⁴
-  int active_units = 0;                  ///< units with Q_γγ + b > 1 (two latent fixed points each as t → 1)
+  int active_units = 0;                  ///< units whose latent origin is unstable, Q_γγσ'(0) + b > 1 (tanh: two fixed points each as t → 1)
   bool diagonal = true;                  ///< Q and G diagonal: the projections factorise
 };
 
@@ -36,7 +36,7 @@ double euler_amplitude(double b, int T);
 /// The latent sampler map Z(0) → Z(t_end) for given (Q, b).
 Eigen::VectorXd latent_map(const Eigen::MatrixXd& Q, double b, const Eigen::VectorXd& z0, const GenerateOptions& o);
 
-/// Positive latent fixed point z* of a decoupled unit as t → 1 (brief §5.5): (1 − b) z* = Q_γγ tanh z*,
+/// Positive latent fixed point z* of a decoupled tanh unit as t → 1 (brief §5.5): (1 − b) z* = Q_γγ tanh z*,
 /// when b < 1 and Q_γγ + b > 1; 0 when the origin is stable (Q_γγ + b ≤ 1); +∞ when b ≥ 1 (no fixed point).
 double latent_fixed_point(double q, double b);
 

@@ -13,9 +13,13 @@
 
 namespace hdflow::clusters {
 
-enum class Activation { tanh, erf, linear };
+enum class Activation { tanh, erf, linear, relu };
 
-/// σ(x), σ'(x), σ''(x) of the hidden units.
+/// automatic: factorised one-dimensional rules whenever Ω is diagonal (symmetric settings), the tensor rule
+/// otherwise; tensor: always the r-dimensional rule (cross-checks). See clusters/averages.hpp.
+enum class Quadrature { automatic, tensor };
+
+/// σ(x), σ'(x), σ''(x) of the hidden units (ReLU: σ'' = 0 here; its δ at 0 is handled by the averages).
 void activation_eval(Activation kind, double x, double& f, double& f1, double& f2);
 
 struct SgdParams {
@@ -29,6 +33,7 @@ struct SgdParams {
   double weight_decay = 0.1;            ///< λ_wd (W decays by ηλ_wd/d per step)
   Activation activation = Activation::tanh;
   int nodes = 100;                      ///< Gauss–Hermite nodes per dimension of the r-dimensional rule
+  Quadrature quadrature = Quadrature::automatic;
 
   int K() const { return static_cast<int>(pi.size()); }
   int N() const { return static_cast<int>(T.size()); }
@@ -72,10 +77,18 @@ Eigen::MatrixXd sgd_L_probe(const SgdParams& P, const SgdState& s);
 /// b(τ) = b* + (b(0) − b*) e^{−κτ}, κ = α² + β²λ̄, b* = βλ̄/κ (brief §3.3).
 double b_closed_form(const SgdParams& P, double b0, double tau);
 
-enum class Scheme { rk4, euler };
+/// rk8pd: adaptive (GSL, relative tolerance rel_tol); rk4: fixed steps dt; euler: the notebooks' scheme.
+enum class Scheme { rk8pd, rk4, euler };
 
-/// Integrates from (tau0, s) to tau1 with equal steps of at most dt.
-SgdState integrate_sgd(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme);
+/// Integrates from (tau0, s) to tau1: equal steps of at most dt (rk4, euler) or adaptive steps (rk8pd,
+/// relative and absolute tolerance rel_tol). A failure of the adaptive driver leaves NaN in the state.
+SgdState integrate_sgd(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme,
+                       double rel_tol = 1e-10);
+
+/// One adaptive rk8pd run from (tau0, s) through the increasing times `taus` (the whole training curve in
+/// one pass); a failure of the driver leaves NaN in the remaining states.
+std::vector<SgdState> integrate_sgd_path(const SgdParams& P, const SgdState& s, double tau0, const std::vector<double>& taus,
+                                         double rel_tol = 1e-10);
 
 /// The peers' method, for the benchmark only: every expectation a Monte-Carlo average of `samples` fresh
 /// draws per cluster (the notebooks use 2000 per step). The theory never calls these.

@@ -32,6 +32,17 @@ const Rule1D& hermite(int n);
 /// Trapezoidal rule with step h on [−L, L] (node 0 included), weights h φ(ζ). Cached by (h, L).
 const Rule1D& trapezoid(double h, double L = 9.0);
 
+/// Gauss–Legendre rule with n nodes on [−1, 1] (weights sum to 2), from GSL's glfixed tables. Cached.
+/// GSL tabulates n = 2–20, 32, 64, 96, 100, 128, 256, 512, 1024 to full precision; other n are computed
+/// at run time and were measured ~1e−11 off (tests/test_gauss.cpp): prefer the tabulated counts.
+const Rule1D& legendre(int n);
+
+/// Rule for E f(ζ), ζ ~ N(0,1), for f smooth on each side of `kink` but not across it (ReLU-type
+/// integrands): Gauss–Legendre with n nodes on each piece of [−L, L] cut at the kink and at 0,
+/// weights w_i φ(ζ_i)·(half-length). Exponential convergence in n on each piece; the
+/// truncation at |ζ| = L = 9 costs 2e−19 of mass.
+Rule1D piecewise_normal(double kink, int n, double L = 9.0);
+
 /// Options of the trapezoid rule for tanh-type integrands on a line E F(s ζ + a).
 struct TanhLineOptions {
   /// Target absolute accuracy. The error decays like exp(−π²/c_h) for h = c_h/s; with
