@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "hdflow/cumulant/rng.hpp"
 #include "hdflow/cumulant/sim.hpp"
 #include "hdflow/cumulant/theory.hpp"
 #include "hdflow/sim/mixture.hpp"
@@ -224,4 +225,39 @@ TEST_CASE("slow cumulant: cubic scale, d = 32, 100 replicas: median n_v/d^3 in [
   CAPTURE(med);
   CHECK(med > 13.5);
   CHECK(med < 21);
+}
+
+TEST_CASE("cumulant: ziggurat normal and chi-square: moments and tails within 5 standard errors") {
+  auto rng = sim::stream(11, 3);
+  const FastNormal& N = fast_normal();
+  const int n = 2000000;
+  double m1 = 0, m2 = 0, m4 = 0, tail = 0, tail2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const double x = N(rng);
+    m1 += x;
+    m2 += x * x;
+    m4 += x * x * x * x;
+    tail += x > 3.5 ? 1 : 0;  // beyond the base strip r = 3.4426
+    tail2 += std::abs(x) > 2 ? 1 : 0;
+  }
+  const double N_ = n;
+  CHECK(std::abs(m1 / N_) < 5 / std::sqrt(N_));
+  CHECK(std::abs(m2 / N_ - 1) < 5 * std::sqrt(2 / N_));
+  CHECK(std::abs(m4 / N_ - 3) < 5 * std::sqrt(96 / N_));
+  const double p35 = 2.326290790355e-4, p2 = 0.0455002638964;  // P(Z > 3.5), P(|Z| > 2)
+  CHECK(std::abs(tail / N_ - p35) < 5 * std::sqrt(p35 / N_));
+  CHECK(std::abs(tail2 / N_ - p2) < 5 * std::sqrt(p2 / N_));
+  for (double k : {1.0, 5.0, 997.0}) {
+    double s = 0, ss = 0;
+    const int m = 400000;
+    for (int i = 0; i < m; ++i) {
+      const double c = N.chi_square(k, rng);
+      s += c;
+      ss += c * c;
+    }
+    const double mean = s / m, var = ss / m - mean * mean;
+    CAPTURE(k);
+    CHECK(std::abs(mean - k) < 5 * std::sqrt(2 * k / m));
+    CHECK(std::abs(var / (2 * k) - 1) < 0.03);
+  }
 }

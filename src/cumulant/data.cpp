@@ -1,12 +1,13 @@
 // The mixed cumulant model sampler (brief mixed-cumulant.md §1.1, §5.1 step 2).
 #include <cmath>
 
+#include "hdflow/cumulant/rng.hpp"
 #include "hdflow/cumulant/sim.hpp"
 
 namespace hdflow::cumulant {
 
 Directions random_directions(int d, std::mt19937_64& rng) {
-  std::normal_distribution<double> N01;
+  const FastNormal& N01 = fast_normal();
   Directions D{Eigen::VectorXd(d), Eigen::VectorXd(d)};
   for (int i = 0; i < d; ++i) D.u[i] = N01(rng);
   D.u.normalize();
@@ -18,10 +19,9 @@ Directions random_directions(int d, std::mt19937_64& rng) {
 
 // (E1.4): ν = sign λ with probability q (correlated latents), else an independent draw from the law of ν.
 Latents draw_latents(const Model& M, std::mt19937_64& rng) {
-  std::normal_distribution<double> N01;
-  std::uniform_real_distribution<double> U01;
+  const FastNormal& N01 = fast_normal();
   Latents L{N01(rng), 0};
-  if (M.latent == Latent::sign && U01(rng) < M.q) {
+  if (M.latent == Latent::sign && (M.q >= 1 || FastNormal::uniform(rng) < M.q)) {
     L.nu = L.lambda >= 0 ? 1.0 : -1.0;
     return L;
   }
@@ -30,11 +30,10 @@ Latents draw_latents(const Model& M, std::mt19937_64& rng) {
       L.nu = (rng() >> 63) ? 1.0 : -1.0;
       break;
     case NuLaw::uniform:
-      L.nu = std::sqrt(3.0) * (2 * U01(rng) - 1);
+      L.nu = std::sqrt(3.0) * (2 * FastNormal::uniform(rng) - 1);
       break;
-    case NuLaw::laplace: {  // unit variance: scale 1/√2
-      std::exponential_distribution<double> E(std::sqrt(2.0));
-      L.nu = ((rng() >> 63) ? 1.0 : -1.0) * E(rng);
+    case NuLaw::laplace: {  // unit variance: |ν| ~ Exp(rate √2)
+      L.nu = ((rng() >> 63) ? 1.0 : -1.0) * (-std::log(FastNormal::uniform(rng)) / std::sqrt(2.0));
       break;
     }
   }
@@ -44,7 +43,7 @@ Latents draw_latents(const Model& M, std::mt19937_64& rng) {
 // (E1.1)–(E1.2): x_0 = z + √β_u λ u + [(√β_v ν + v·z)/√(1 + β_v) − v·z] v, i.e. S replaces the v component of
 // √β_v ν v + z by its normalised version (S v = v/√(1 + β_v), S u = u).
 Latents sample_x0(const Model& M, const Directions& D, std::mt19937_64& rng, Eigen::VectorXd& x0) {
-  std::normal_distribution<double> N01;
+  const FastNormal& N01 = fast_normal();
   const Latents L = draw_latents(M, rng);
   for (Eigen::Index i = 0; i < x0.size(); ++i) x0[i] = N01(rng);
   const double vz = D.v.dot(x0);

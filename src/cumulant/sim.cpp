@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "hdflow/core/parallel.hpp"
+#include "hdflow/cumulant/rng.hpp"
 #include "hdflow/cumulant/theory.hpp"  // activation_values only
 #include "hdflow/sim/mixture.hpp"      // sim::stream
 
@@ -67,7 +68,7 @@ struct Tracker {
 // w ← (w − γg)/‖w − γg‖ (E1.11).
 RunResult run_full(const Model& M, const RunSpec& R, int d, std::uint64_t seed) {
   auto rng = sim::stream(seed, 2002);
-  std::normal_distribution<double> N01;
+  const FastNormal& N01 = fast_normal();
   const Directions D = random_directions(d, rng);
   Eigen::VectorXd w(d), x0(d), xt(d);
   for (int i = 0; i < d; ++i) w[i] = N01(rng);
@@ -99,12 +100,10 @@ RunResult run_full(const Model& M, const RunSpec& R, int d, std::uint64_t seed) 
 // step orthogonal to (u, v, e), γ²(A² + B²)χ²_{d−3} with A = −2σ + 2aK, B = 2bK.
 RunResult run_reduced(const Model& M, const RunSpec& R, int d, std::uint64_t seed) {
   auto rng = sim::stream(seed, 2002);
-  std::normal_distribution<double> N01;
-  std::gamma_distribution<double> chi_bulk(0.5 * (d - 3), 2.0);
+  const FastNormal& N01 = fast_normal();
   double au = R.alpha_u0, av = R.alpha_v0;
   if (R.random_start) {  // uniform on the sphere: (g_1, g_2)/√(g_1² + g_2² + χ²_{d−2})
-    std::gamma_distribution<double> chi_start(0.5 * (d - 2), 2.0);
-    const double g1 = N01(rng), g2 = N01(rng), nrm = std::sqrt(g1 * g1 + g2 * g2 + chi_start(rng));
+    const double g1 = N01(rng), g2 = N01(rng), nrm = std::sqrt(g1 * g1 + g2 * g2 + N01.chi_square(d - 2, rng));
     au = g1 / nrm;
     av = g2 / nrm;
   }
@@ -125,7 +124,7 @@ RunResult run_reduced(const Model& M, const RunSpec& R, int d, std::uint64_t see
                  ge = -2 * v.s * x0e + 2 * K * xte + s2 * r;
     const double A = -2 * v.s + 2 * a * K, B = 2 * b * K;
     const double nu_ = au - g * gu, nv_ = av - g * gv, ne_ = r - g * ge;
-    const double N = std::sqrt(nu_ * nu_ + nv_ * nv_ + ne_ * ne_ + g * g * (A * A + B * B) * chi_bulk(rng));
+    const double N = std::sqrt(nu_ * nu_ + nv_ * nv_ + ne_ * ne_ + g * g * (A * A + B * B) * N01.chi_square(d - 3, rng));
     au = nu_ / N;
     av = nv_ / N;
     stop = T.observe(n, au, av);
