@@ -35,10 +35,10 @@ GaussianSimOptions GaussianSimOptions::from_json(const Json& given) {
   return o;
 }
 
-std::vector<std::vector<std::array<double, 8>>> simulate_gaussian_replicas(const GaussianPipeline& P,
+std::vector<std::vector<std::array<double, 9>>> simulate_gaussian_replicas(const GaussianPipeline& P,
                                                                            const GaussianSimOptions& o) {
   const int d = P.d, n = P.n;
-  std::vector<std::vector<std::array<double, 8>>> out(static_cast<std::size_t>(o.seeds));
+  std::vector<std::vector<std::array<double, 9>>> out(static_cast<std::size_t>(o.seeds));
   const Eigen::VectorXd mu0 = Eigen::VectorXd::Constant(d, P.mu0);
   const Eigen::MatrixXd S0 = P.var0 * Eigen::MatrixXd::Identity(d, d);
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -76,13 +76,13 @@ std::vector<std::vector<std::array<double, 8>>> simulate_gaussian_replicas(const
       Eigen::VectorXd mn;
       Eigen::MatrixXd Sn;
       sampler_map(mh, Sh, P.sampler, mn, Sn);
-      std::array<double, 8> rec{};
+      std::array<double, 9> rec{};
       rec[0] = (mn - mu0).squaredNorm() / (P.var0 * d);
       rec[1] = Sn.trace() / (P.var0 * d);
       rec[2] = chi2_gauss(mn, Sn, mu0, S0);
       rec[3] = kl_gauss(mn, Sn, mu0, S0);
       rec[4] = w2sq_gauss(mn, Sn, mu0, S0);
-      rec[5] = rec[6] = rec[7] = nan;
+      rec[5] = rec[6] = rec[7] = rec[8] = nan;
       if (o.intra && d == 1) {
         const double a = static_cast<double>(nf) / n;  // the realised mixture q_g = a p + (1 − a) p̂^g
         const Mixture1D q{{a, 1 - a}, {P.mu0, m[0]}, {P.var0, S(0, 0)}}, pn{{1}, {mn[0]}, {Sn(0, 0)}},
@@ -90,6 +90,13 @@ std::vector<std::vector<std::array<double, 8>>> simulate_gaussian_replicas(const
         rec[5] = chi2_mixture_1d(pn, q, 2001);
         rec[6] = kl_mixture_1d(pn, q, 2001);
         rec[7] = l2_over_1d(pn, q, p, 2001);
+        // the sampler-free bounds of brief §5.5 on this replica (exact D_g of the same replica, realised a):
+        // innovation, α-lower, triangle lower/upper in L²(1/p); 1 if all bracket D_{g+1}
+        const double Dp = rows.empty() ? 0.0 : rows.back()[2], D = rec[2], u = 1 - a, tol = 1e-9 * (1 + D);
+        const double sJ = std::sqrt(rec[7]), sDp = std::sqrt(Dp);
+        const bool ok = 0.5 * a * rec[5] - u * u * Dp <= D + tol && std::pow(std::max(0.0, std::sqrt(a * rec[5]) - u * sDp), 2) <= D + tol &&
+                        std::pow(std::max(0.0, sJ - u * sDp), 2) <= D + tol && D <= std::pow(u * sDp + sJ, 2) + tol;
+        rec[8] = std::isfinite(D) && std::isfinite(Dp) && std::isfinite(rec[7]) ? (ok ? 1.0 : 0.0) : nan;
       }
       rows.push_back(rec);
       m = mn;
@@ -101,31 +108,39 @@ std::vector<std::vector<std::array<double, 8>>> simulate_gaussian_replicas(const
 
 std::vector<Json> simulate_gaussian_rows(const GaussianPipeline& P, const GaussianSimOptions& o, bool trajectory) {
   const auto reps = simulate_gaussian_replicas(P, o);
-  static const char* names[] = {"e", "s", "D_chi2", "D_kl", "W2sq", "I_chi2", "I_kl", "J"};
+  static const char* names[] = {"e", "s", "D_chi2", "D_kl", "W2sq", "I_chi2", "I_kl", "J", "bracketed"};
   std::vector<Json> rows;
   const double R = o.seeds;
   for (int g = trajectory ? 1 : P.G; g <= P.G; ++g) {
     Json row = {{"g", g}, {"seeds", o.seeds}};
     std::string chi2 = "finite";
-    for (std::size_t c = 0; c < 8; ++c) {
+    for (std::size_t c = 0; c < 9; ++c) {
       if (c >= 5 && !(o.intra && P.d == 1)) continue;
+      // mean over replicas; +∞ (an infinite χ²) is counted and reported as null with its fraction; NaN (a quantity
+      // undefined for this replica, e.g. bounds next to an infinite χ²) is left out and its fraction reported
       double mean = 0, sq = 0;
-      int inf = 0;
+      int inf = 0, undef = 0;
       for (const auto& rep : reps) {
         const double x = rep[static_cast<std::size_t>(g - 1)][c];
-        if (std::isinf(x)) ++inf;
+        if (std::isnan(x)) ++undef;
+        else if (std::isinf(x)) ++inf;
         else mean += x;
       }
-      if (inf > 0) {
+      if (undef > 0) row[std::string(names[c]) + "_undefined_fraction"] = undef / R;
+      if (inf > 0 || undef == o.seeds) {
         row[names[c]] = nullptr;
-        row[std::string(names[c]) + "_infinite_fraction"] = inf / R;
-        chi2 = "chi2_infinite";
+        if (inf > 0) row[std::string(names[c]) + "_infinite_fraction"] = inf / R;
+        if (c == 2) chi2 = "chi2_infinite";
         continue;
       }
-      mean /= R;
-      for (const auto& rep : reps) sq += std::pow(rep[static_cast<std::size_t>(g - 1)][c] - mean, 2);
+      const double Rf = R - undef;
+      mean /= Rf;
+      for (const auto& rep : reps) {
+        const double x = rep[static_cast<std::size_t>(g - 1)][c];
+        if (!std::isnan(x)) sq += std::pow(x - mean, 2);
+      }
       row[names[c]] = mean;
-      row[std::string(names[c]) + "_stderr"] = o.seeds > 1 ? std::sqrt(sq / (R - 1) / R) : 0.0;
+      row[std::string(names[c]) + "_stderr"] = Rf > 1 ? std::sqrt(sq / (Rf - 1) / Rf) : 0.0;
     }
     row["chi2_status"] = chi2;  // a divergence that is infinite for some replica is not a numerical failure
     row["status"] = "converged";

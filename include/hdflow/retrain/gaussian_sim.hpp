@@ -38,8 +38,9 @@ struct GaussianSimOptions {
 };
 
 /// Per replica and generation g = 1..G: e_g = ‖m̂ − μ₀‖²/(v₀d), s_g = tr Σ̂/(v₀d), D_chi2, D_kl, W2sq (and the intra
-/// quantities). result[r][g−1] = {e, s, D_chi2, D_kl, W2sq, I_chi2, I_kl, J}.
-std::vector<std::vector<std::array<double, 8>>> simulate_gaussian_replicas(const GaussianPipeline& P,
+/// quantities, and 1/0 whether the sampler-free bounds of brief §5.5 bracket this replica's D_{g+1}).
+/// result[r][g−1] = {e, s, D_chi2, D_kl, W2sq, I_chi2, I_kl, J, bracketed}.
+std::vector<std::vector<std::array<double, 9>>> simulate_gaussian_replicas(const GaussianPipeline& P,
                                                                            const GaussianSimOptions& o);
 
 /// Rows g = 1..G (or only g = G): mean and stderr over replicas of the columns above; χ² rows where some replica
