@@ -13,6 +13,8 @@ Usage:
 
     kind "theory": lines; "simulation": markers with error bars from <col>_stderr;
     "comparison": <col>_theory as lines, <col>_sim (+ <col>_sim_stderr) as markers, same colour.
+    table["plot"]["lines"] (a list of columns) draws those columns as lines in any kind of table
+    (e.g. a theory column carried by simulation rows, such as cumulant.samples' n_median_theory).
     Further sweep axes give one line per value ("name=value"). Rows whose status is not
     "converged" are marked with red 'x' and counted in the title. Nulls are NaN.
 
@@ -121,6 +123,8 @@ def default_y(doc, cols, x, axes, groups):
 def draw_axes(ax, doc, ys, x, groups, units, colours, small):
     """One axes: every observable in ys, one line per group; `small` = one of many subplots."""
     rows, kind, cols = doc["rows"], doc.get("kind", "theory"), columns_of(doc["rows"])
+    spec = doc.get("plot") if isinstance(doc.get("plot"), dict) else {}
+    as_lines = set(spec.get("lines") or []) if isinstance(spec.get("lines") or [], list) else set()
     bad_drawn = False
     for gi, (gname, idx) in enumerate(groups):
         sub = [rows[i] for i in idx]
@@ -132,7 +136,7 @@ def draw_axes(ax, doc, ys, x, groups, units, colours, small):
             colour = colours[(yi if len(ys) > 1 else gi) % len(colours)]
             style = LINESTYLES[gi % len(LINESTYLES)] if len(ys) > 1 else "-"
             name = obs if not gname else (f"{obs} ({gname})" if len(ys) > 1 else gname)
-            line, mark, err = series_of(obs, kind, cols)
+            line, mark, err = (obs, None, None) if obs in as_lines else series_of(obs, kind, cols)
             drawn = []
             if line:
                 v = column(sub, line)[order]
