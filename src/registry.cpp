@@ -132,7 +132,9 @@ void attach_twomode_simulation(ModelInfo& m) {
 clusters::SgdState sgd_state_at(const clusters::SgdProblem& pr, const Json& params, const Json& solver,
                                 const Eigen::VectorXd* warm, Eigen::VectorXd& state, double& tau0) {
   Json other = params;
-  for (const char* k : {"tau", "T", "sampler", "project_on", "grid", "half_width", "points"}) other.erase(k);
+  for (const char* k : {"tau", "T", "sampler", "project_on", "grid", "half_width", "points", "sde_eps", "sde_power", "sde_particles",
+                        "sde_seed"})
+    other.erase(k);
   const double fp = static_cast<double>(static_cast<std::uint32_t>(std::hash<std::string>{}(other.dump() + solver.dump())));
   clusters::SgdState s = pr.start;
   tau0 = 0;
@@ -181,6 +183,11 @@ std::vector<ParamSpec> generate_specs(bool density) {
   s.push_back({"project_on", K::array, Json::array({1, 2}), 0, 0, false, false,
                "clusters k (1-based) whose normalised means are the projection directions", {}, ""});
   s.push_back({"grid", K::integer, 80000, 100, 1e8, false, false, "trapezoid points of the whitened latent start (diagonal case)", {}, ""});
+  s.push_back({"sde_eps", K::real, 0.0, 0, 1e3, false, false,
+               "stochastic sampler (brief 5.7): eps_t = sde_eps (1 - t)^sde_power; 0 is the probability flow", {}, ""});
+  s.push_back({"sde_power", K::real, 2.0, 0, 4, false, false, "exponent of (1 - t) in eps_t (2 keeps the score term bounded)", {}, ""});
+  s.push_back({"sde_particles", K::integer, 40000, 100, 1e7, false, false, "latent particles of the stochastic sampler", {}, ""});
+  s.push_back({"sde_seed", K::integer, 1, 0, 9.007e15, false, false, "seed of the stochastic sampler's latent particles", {}, ""});
   if (density) {
     s.push_back({"half_width", K::real, 8.0, 0, 1e6, true, false, "the density grid covers [-w, w]^2", {}, ""});
     s.push_back({"points", K::integer, 81, 3, 2001, false, false, "grid points per axis of the density", {}, ""});
@@ -200,6 +207,10 @@ clusters::GenerateOptions generate_options(const Json& p, int clusters_count) {
     o.project_on.push_back(static_cast<int>(x));
   }
   o.grid = p.value("grid", 80000);
+  o.sde.eps = p.value("sde_eps", 0.0);
+  o.sde.power = p.value("sde_power", 2.0);
+  o.sde.particles = p.value("sde_particles", 40000);
+  o.sde.seed = p.value("sde_seed", std::uint64_t{1});
   return o;
 }
 
@@ -380,7 +391,9 @@ std::vector<ModelInfo> make_models() {
                {"active_units", "latent units whose origin is unstable, Q_gg sigma'(0) + b > 1 (tanh: two fixed points each as t -> 1)"},
                {"y1_abs", "E|y_1|, y_p = mu_{k_p}.X/|mu_{k_p}|"},
                {"y1_var", "Var y_1"},
-               {"y1_m4", "E y_1^4"}};
+               {"y1_m4", "E y_1^4"},
+               {"v_perp", "stochastic sampler: bulk variance per coordinate orthogonal to W (replaces amplitude^2)"},
+               {"y1_abs_sampling_err", "stochastic sampler: standard error of E|y_1| over the latent particles"}};
     m.validate_point = validate_generate_point;
     m.simulation = clusters::SgdSimOptions::specs();
     m.simulation.push_back({"particles", K::integer, 2000, 1, 1e7, false, false, "generated d-dimensional particles per seed", {}, ""});
@@ -402,7 +415,7 @@ std::vector<ModelInfo> make_models() {
       const clusters::GenerateOptions go = generate_options(p, pr.P.K());
       return std::vector<Json>{clusters::simulate_generate_point(pr.P, pr.tau, clusters::SgdSimOptions::from_json(so),
                                                                  simulation.value("particles", 2000), go.T, go.exact_flow, go.project_on,
-                                                                 pr.start.b)};
+                                                                 pr.start.b, go.sde)};
     };
     m.solve_point = [](const Json& params, const Json& solver, const Eigen::VectorXd* warm) {
       const clusters::SgdProblem pr = clusters::sgd_problem_from_json(params, solver);
@@ -414,12 +427,19 @@ std::vector<ModelInfo> make_models() {
       row["amplitude"] = L.amplitude;
       row["active_units"] = L.active_units;
       row["diagonal"] = L.diagonal;
+      if (!L.mean_err.empty()) row["v_perp"] = L.v_perp;
       for (std::size_t p = 0; p < L.mean.size(); ++p) {
         const std::string y = "y" + std::to_string(p + 1) + "_";
         row[y + "mean"] = L.mean[p];
         row[y + "abs"] = L.abs_mean[p];
         row[y + "var"] = L.var[p];
         row[y + "m4"] = L.m4[p];
+        if (!L.mean_err.empty()) {  // stochastic sampler: standard errors over the latent particles
+          row[y + "mean_sampling_err"] = L.mean_err[p];
+          row[y + "abs_sampling_err"] = L.abs_err[p];
+          row[y + "var_sampling_err"] = L.var_err[p];
+          row[y + "m4_sampling_err"] = L.m4_err[p];
+        }
       }
       return PointResult{row, state, {}};
     };

@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "hdflow/clusters/generate.hpp"
+#include "hdflow/clusters/sde.hpp"
+#include "hdflow/core/ode.hpp"
 #include "hdflow/clusters/sgd.hpp"
 
 using namespace hdflow::clusters;
@@ -71,4 +73,41 @@ TEST_CASE("latent fixed points as t -> 1 (§5.5, §10.4) and the exact flow appr
   Q(0, 0) = 1.8266739;
   const double z = latent_map(Q, 0.5311571, Eigen::VectorXd::Constant(1, 0.3), o)[0];
   CHECK(std::abs(z - 3.892895) < 5e-4);
+}
+
+TEST_CASE("stochastic sampler: eps -> 0 is the probability flow; the bulk variance recursion (§5.7)") {
+  const SgdParams P = fig1_setting(60);
+  const SgdState s = integrate_sgd(P, informed_start(P), 0, 1, 0, Scheme::rk8pd, 1e-10);
+  for (bool exact : {false, true}) {
+    GenerateOptions go;
+    go.exact_flow = exact;
+    go.grid = exact ? 4000 : 20000;  // the exact flow costs a fine RK4 per grid point; 4000 points: ~1e-4 on E|y|
+    const ProjectedLaw ode = projected_law(P, s, go);
+    go.sde.eps = 1e-14;  // active, but the noise is negligible: the latent particles sample the ODE's law
+    go.sde.particles = exact ? 10000 : 40000;
+    const ProjectedLaw sde = projected_law(P, s, go);
+    CAPTURE(exact);
+    for (int p = 0; p < 2; ++p) {
+      CHECK(std::abs(sde.abs_mean[p] - ode.abs_mean[p]) < 4 * sde.abs_err[p] + (exact ? 2e-3 : 0.0));
+      CHECK(std::abs(sde.var[p] - ode.var[p]) < 4 * sde.var_err[p] + (exact ? 2e-3 * ode.var[p] : 0.0));
+    }
+    // v⊥ → a²: A_T(b)² on the Euler grid (same recursion, exactly), T^{2(b−1)} for the continuous sampler (RK4).
+    CHECK(std::abs(sde.v_perp - ode.amplitude * ode.amplitude) < (exact ? 1e-8 : 1e-12) * ode.amplitude * ode.amplitude);
+  }
+  // ε > 0, continuous sampler: v⊥' = 2Δ̂v⊥ + 2ε_t against an independent adaptive integration in t.
+  GenerateOptions go;
+  go.exact_flow = true;
+  go.sde.eps = 0.7;
+  go.sde.power = 1.5;
+  go.sde.particles = 200;
+  const double v = latent_sde(s.Q(), s.b, go).v_perp;
+  const hdflow::OdeRhs f = [&](double t, const Eigen::VectorXd& y, Eigen::VectorXd& dy) {
+    double D, G, e;
+    sde_coefficients(s.b, t, go.sde, D, G, e);
+    dy.resize(1);
+    dy[0] = 2 * D * y[0] + 2 * e;
+  };
+  const auto r = hdflow::integrate_adaptive(f, 0, Eigen::VectorXd::Constant(1, 1.0), {0.99});
+  REQUIRE(r.ok);
+  CHECK(std::abs(v - r.states[0][0]) < 1e-8 * r.states[0][0]);
 }

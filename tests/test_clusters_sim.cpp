@@ -115,6 +115,53 @@ TEST_CASE("d-dimensional particles reproduce the projected law of the trained ne
   CHECK(std::abs(yu.squaredNorm() / particles / (A * A) - 1) < 4 * std::sqrt(2.0 / particles));
 }
 
+TEST_CASE("stochastic sampler: d-dimensional particles follow the latent SDE and the bulk recursion (§5.7)") {
+  // The network of the previous test (d = 500, τ = 1, seed 2); ε_t = (1 − t)² (ε₀ = 1, power 2). Euler–Maruyama in
+  // d dimensions written out here, X ← X + h[Δ̂X + Γ̂Wᵀtanh(WX/√d)/√d] + √(2ε_t h) N(0, I_d), against the latent SDE
+  // (40000 r-dimensional particles) at the network's own (M, Q, b): the brief's unchecked §5.7 reduction.
+  const SgdParams P = fig1();
+  SgdSimOptions o;
+  o.d = 500;
+  Eigen::MatrixXd W, mu;
+  double b = 0;
+  simulate_sgd_weights(P, 1.0, o, 2, W, b, mu);
+  const SgdState st = statistics_of(P, W, b, mu);
+  const int d = o.d, particles = 4000, T = 100;
+  const double sd = std::sqrt(static_cast<double>(d)), h = 1.0 / T;
+  auto rng = sim::stream(8, 1);
+  std::normal_distribution<double> N01;
+  Eigen::MatrixXd X(particles, d), E(particles, d);
+  for (int i = 0; i < particles; ++i)
+    for (int j = 0; j < d; ++j) X(i, j) = N01(rng);
+  for (int k = 0; k <= T - 2; ++k) {
+    const double t = static_cast<double>(k) / T, al = 1 - t, eps = al * al;
+    const double Dh = (b - 1) / al + eps * (b * t - 1) / (al * al), Gh = 1 / al + eps * t / (al * al);
+    for (int i = 0; i < particles; ++i)
+      for (int j = 0; j < d; ++j) E(i, j) = N01(rng);
+    const Eigen::MatrixXd S = ((X * W.transpose()) / sd).array().tanh();
+    X = (1 + h * Dh) * X + (h * Gh / sd) * S * W + std::sqrt(2 * eps * h) * E;
+  }
+  const Eigen::VectorXd y1 = X * mu.row(0).transpose() / 3, y2 = X * mu.row(1).transpose() / 3;
+  GenerateOptions go;
+  go.sde.eps = 1;
+  go.sde.power = 2;
+  const ProjectedLaw L = projected_law(P, st, go);
+  REQUIRE(L.abs_err.size() == 2);
+  const double v1 = (y1.array() - y1.mean()).square().mean(), v2 = (y2.array() - y2.mean()).square().mean();
+  CHECK(std::abs(y1.array().abs().mean() - L.abs_mean[0]) < 4 * std::sqrt(L.var[0] / particles + L.abs_err[0] * L.abs_err[0]));
+  CHECK(std::abs(v1 - L.var[0]) < 4 * L.var[0] * std::sqrt(2.0 / particles) + 4 * L.var_err[0]);
+  CHECK(std::abs(v2 - L.var[1]) < 4 * L.var[1] * std::sqrt(2.0 / particles) + 4 * L.var_err[1]);
+  // Orthogonal to W: variance v⊥ of the discrete recursion, here not A_T(b)² (the noise refills the bulk).
+  Eigen::VectorXd u = Eigen::VectorXd::Zero(d);
+  u[d - 1] = 1;
+  u -= W.transpose() * (W * W.transpose()).ldlt().solve(W * u);
+  u /= u.norm();
+  const Eigen::VectorXd yu = X * u;
+  CHECK(std::abs(yu.squaredNorm() / particles / L.v_perp - 1) < 4 * std::sqrt(2.0 / particles));
+  const double A = euler_amplitude(b, T);
+  CHECK(std::abs(L.v_perp - A * A) > 0.2 * A * A);
+}
+
 TEST_CASE("slow: online SGD at d = 8000 within the d = 8000 tolerance" * doctest::skip(std::getenv("HDFLOW_SLOW") == nullptr)) {
   const SgdParams P = fig1();
   SgdSimOptions o;

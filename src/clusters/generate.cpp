@@ -6,6 +6,7 @@
 #include <limits>
 #include <numbers>
 
+#include "hdflow/clusters/sde.hpp"
 #include "hdflow/core/gauss.hpp"
 #include "hdflow/core/status.hpp"
 
@@ -71,13 +72,12 @@ Eigen::MatrixXd projection_G(const SgdParams& P, const SgdState& s, const Genera
   return G;
 }
 
-// E|m + sξ| for ξ ~ N(0, 1)   (brief §5.6)
+}  // namespace
+
 double abs_gauss(double m, double sd) {
   if (sd <= 0) return std::abs(m);
   return sd * std::sqrt(2 / std::numbers::pi) * std::exp(-m * m / (2 * sd * sd)) + m * std::erf(m / (std::numbers::sqrt2 * sd));
 }
-
-}  // namespace
 
 ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const GenerateOptions& o_in) {
   GenerateOptions o = o_in;
@@ -86,14 +86,20 @@ ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const Generate
   const Eigen::MatrixXd Qi = Q.inverse();
   const Eigen::MatrixXd C = G * Qi;  // y = C Z + ξ
   ProjectedLaw L;
-  L.amplitude = o.exact_flow ? std::pow(static_cast<double>(o.T), s.b - 1) : euler_amplitude(s.b, o.T);  // a = T^{b−1}
-  const Eigen::MatrixXd Xi = L.amplitude * L.amplitude * (Eigen::MatrixXd::Identity(G.rows(), G.rows()) - G * Qi * G.transpose());
   // The origin of a decoupled unit, dz/ds = (b − 1)z + Q_γγ σ(z), is unstable iff Q_γγ σ'(0) + b > 1
   // (σ'(0) = 1 for tanh, 2/√π for erf, 1 for linear, right derivative 1 for ReLU).
   double f0, d0, u0;
   activation_eval(P.activation, 0.0, f0, d0, u0);
   if (P.activation == Activation::relu) d0 = 1;
   for (int g = 0; g < P.r; ++g) L.active_units += Q(g, g) * d0 + s.b > 1;
+  if (o.sde.active()) {  // the stochastic sampler (brief §5.7): latent particles
+    const int units = L.active_units;
+    L = projected_law_sde(Q, G, s.b, o);
+    L.active_units = units;
+    return L;
+  }
+  L.amplitude = o.exact_flow ? std::pow(static_cast<double>(o.T), s.b - 1) : euler_amplitude(s.b, o.T);  // a = T^{b−1}
+  const Eigen::MatrixXd Xi = L.amplitude * L.amplitude * (Eigen::MatrixXd::Identity(G.rows(), G.rows()) - G * Qi * G.transpose());
   // The fast path needs one latent unit per projection: G (p × r) diagonal with p ≤ r, Q diagonal.
   const double off = (Q - Eigen::MatrixXd(Q.diagonal().asDiagonal())).cwiseAbs().maxCoeff() + (G.rows() <= P.r ? 0.0 : 1.0);
   double goff = 0;
@@ -164,6 +170,7 @@ std::vector<std::array<double, 3>> projected_density(const SgdParams& P, const S
   o.activation = P.activation;
   const Eigen::MatrixXd Q = s.Q(), G = projection_G(P, s, o);
   if (G.rows() != 2 || P.r < 2) throw InputError({"project_on: allowed exactly two clusters for a 2-D density (and r >= 2)"});
+  if (o.sde.active()) return projected_density_sde(Q, G, s.b, o, half_width, points);
   const Eigen::MatrixXd Qi = Q.inverse(), C = G * Qi;
   const double A = o.exact_flow ? std::pow(static_cast<double>(o.T), s.b - 1) : euler_amplitude(s.b, o.T);
   const Eigen::MatrixXd Xi = A * A * (Eigen::MatrixXd::Identity(2, 2) - G * Qi * G.transpose());

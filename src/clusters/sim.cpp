@@ -1,6 +1,8 @@
 // Finite-d online SGD for the clusters module (brief online-sgd-ae-diffusion.md §1.4, §4.4).
 #include "hdflow/clusters/sim.hpp"
 
+#include "hdflow/clusters/sde.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -145,7 +147,7 @@ Json simulate_sgd_point(const SgdParams& P, double tau, const SgdSimOptions& o, 
 }
 
 Json simulate_generate_point(const SgdParams& P, double tau, const SgdSimOptions& o, int particles, int T, bool exact_flow,
-                             const std::vector<int>& project_on, double b0) {
+                             const std::vector<int>& project_on, double b0, const SdeSampler& sde) {
   const std::size_t np = project_on.size();
   std::vector<std::vector<double>> stats(static_cast<std::size_t>(o.seeds));  // per seed: 4 per projection
   parallel_for(o.seeds, o.threads, [&](int r) {
@@ -162,13 +164,50 @@ Json simulate_generate_point(const SgdParams& P, double tau, const SgdSimOptions
         for (int i = 0; i < particles; ++i)
           for (int j = 0; j < d; ++j) X(i, j) = N01(rng);
         // dX/dt = [(b − 1)X + Wᵀσ(WX/√d)/√d]/(1 − t) (linear schedule, brief §5.1)
-        auto velocity = [&](const Eigen::MatrixXd& Y) {
+        auto nonlinear = [&](const Eigen::MatrixXd& Y) {  // rows: Wᵀσ(WY/√d)/√d
           Eigen::MatrixXd S = (Y * W.transpose()) / sd;
           double f1 = 0, f2 = 0;
           for (Eigen::Index i = 0; i < S.size(); ++i) activation_eval(P.activation, S.data()[i], S.data()[i], f1, f2);
-          return Eigen::MatrixXd((b - 1) * Y + (1 / sd) * S * W);
+          return Eigen::MatrixXd((1 / sd) * S * W);
         };
-        if (!exact_flow) {
+        auto velocity = [&](const Eigen::MatrixXd& Y) { return Eigen::MatrixXd((b - 1) * Y + nonlinear(Y)); };
+        Eigen::MatrixXd noise(particles, d);
+        auto draw = [&]() {
+          for (Eigen::Index i = 0; i < noise.size(); ++i) noise.data()[i] = N01(rng);
+        };
+        if (!exact_flow && sde.active()) {
+          // Euler–Maruyama of dX = [Δ̂X + Γ̂Wᵀσ/√d]dt + √(2ε_t)dB on the grid t_k = k/T (brief §5.7).
+          const double h = 1.0 / T;
+          for (int k = 0; k <= T - 2; ++k) {
+            double D, G, eps;
+            sde_coefficients(b, static_cast<double>(k) / T, sde, D, G, eps);
+            draw();
+            X = (1 + h * D) * X + (h * G) * nonlinear(X) + std::sqrt(2 * eps * h) * noise;
+          }
+        } else if (sde.active()) {
+          // Stochastic Heun in s = ln 1/(1 − t), steps ≤ 0.01 (as the latent sampler).
+          const double S = std::log(static_cast<double>(T));
+          const int n = static_cast<int>(std::ceil(S / 0.01));
+          const double h = S / n;
+          auto coef = [&](double s, double& aD, double& aG, double& g) {
+            const double t = 1 - std::exp(-s), al = 1 - t;
+            double D, G, eps;
+            sde_coefficients(b, t, sde, D, G, eps);
+            aD = al * D;
+            aG = al * G;
+            g = std::sqrt(2 * eps * al);
+          };
+          for (int j = 0; j < n; ++j) {
+            double D0, G0, g0, D1, G1, g1;
+            coef(j * h, D0, G0, g0);
+            coef((j + 1) * h, D1, G1, g1);
+            draw();
+            noise *= std::sqrt(h);
+            const Eigen::MatrixXd f0 = D0 * X + G0 * nonlinear(X);
+            const Eigen::MatrixXd pred = X + h * f0 + g0 * noise;
+            X += 0.5 * h * (f0 + D1 * pred + G1 * nonlinear(pred)) + 0.5 * (g0 + g1) * noise;
+          }
+        } else if (!exact_flow) {
           for (int k = 0; k <= T - 2; ++k) X += (1.0 / (T - k)) * velocity(X);
         } else {
           // in s = ln 1/(1 − t): dX/ds = (b − 1)X + Wᵀσ/√d, s ∈ [0, ln T], RK4 with step ≤ 0.01

@@ -8,11 +8,23 @@
 // The latent map is nearly a step function when b < 1, so its averages use a dense trapezoid rule in the
 // whitened start (§5.6), not Gauss–Hermite.
 #include <Eigen/Dense>
+#include <cstdint>
 #include <vector>
 
 #include "hdflow/clusters/sgd.hpp"
 
 namespace hdflow::clusters {
+
+/// The stochastic sampler of brief §5.7: dX = [v + ε_t s] dt + √(2ε_t) dB with the score
+/// s = (β_t f(x) − x)/α_t², α_t = 1 − t, β_t = t, and ε_t = ε₀ α_t^power (the paper's choice is unknown;
+/// power 2 keeps every coefficient bounded as t → 1, power 0 is a constant ε). ε₀ = 0 is the probability flow.
+struct SdeSampler {
+  double eps = 0;            ///< ε₀
+  double power = 2;          ///< ε_t = ε₀ (1 − t)^power
+  int particles = 40000;     ///< latent particles (the law of an SDE has no deterministic map to integrate)
+  std::uint64_t seed = 1;
+  bool active() const { return eps > 0; }
+};
 
 struct GenerateOptions {
   int T = 100;               ///< sampler cutoff: stop at t = 1 − 1/T
@@ -21,6 +33,7 @@ struct GenerateOptions {
   int grid = 20000;          ///< trapezoid points per whitened latent coordinate on [−12, 12]
   int grid2d = 600;          ///< per axis, when Q is not diagonal (r ≤ 2)
   Activation activation = Activation::tanh;  ///< σ of the network (set from the model by projected_law)
+  SdeSampler sde;            ///< eps > 0: the stochastic sampler (clusters/sde.hpp)
 };
 
 struct ProjectedLaw {
@@ -28,7 +41,14 @@ struct ProjectedLaw {
   std::vector<double> mean, abs_mean, var, m4;  ///< per projection p: E y, E|y|, Var y, E y⁴
   int active_units = 0;                  ///< units whose latent origin is unstable, Q_γγσ'(0) + b > 1 (tanh: two fixed points each as t → 1)
   bool diagonal = true;                  ///< Q and G diagonal: the projections factorise
+  /// Stochastic sampler only: the bulk variance v⊥ (replaces a²) and the sampling errors of the moments
+  /// (standard errors over the latent particles); empty for the deterministic flow.
+  double v_perp = 0;
+  std::vector<double> mean_err, abs_err, var_err, m4_err;
 };
+
+/// E|m + sd ξ| for ξ ~ N(0, 1) (brief §5.6).
+double abs_gauss(double m, double sd);
 
 /// A_T(b) of brief §5.4 (the Euler sampler's bulk amplitude).
 double euler_amplitude(double b, int T);

@@ -5,6 +5,7 @@
 // w_γ(0) = 0.1√d μ_γ; step k ↔ τ = 2ηk/d. Records M = μWᵀ/√d, Q = WWᵀ/d and b.
 #include <cstdint>
 
+#include "hdflow/clusters/generate.hpp"
 #include "hdflow/clusters/sgd.hpp"
 #include "hdflow/io/params.hpp"
 
@@ -42,7 +43,9 @@ Json simulate_sgd_point(const SgdParams& P, double tau, const SgdSimOptions& o, 
 /// moved by the d-dimensional sampler (the notebooks' Euler grid t_k = k/T, k = 0..T−2, or the exact flow to
 /// 1 − 1/T by RK4 in s = ln 1/(1 − t)), projected on the normalised cluster means `project_on`:
 /// y_p: mean, E|y|, Var y, E y⁴ (mean and standard error over seeds), flat as clusters.generate's columns.
+/// With `sde` active, the d-dimensional stochastic sampler of brief §5.7 (Euler–Maruyama on the grid, or
+/// stochastic Heun in s for the continuous sampler).
 Json simulate_generate_point(const SgdParams& P, double tau, const SgdSimOptions& o, int particles, int T, bool exact_flow,
-                             const std::vector<int>& project_on, double b0 = 0);
+                             const std::vector<int>& project_on, double b0 = 0, const SdeSampler& sde = {});
 
 }  // namespace hdflow::clusters
