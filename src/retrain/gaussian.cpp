@@ -365,4 +365,18 @@ double lo_drift(double kd, int n, double alpha, int g) {
 
 double drift_critical_n(double kd, double alpha, double D_target) { return kd / (alpha * (2 - alpha) * D_target); }
 
+// ---------------------------------------------------------------- regression models (brief §10.3–10.4)
+
+double regression_replace_error(double sigma2, int d, int T, int n) { return sigma2 * d * n / (T - d - 1.0); }
+
+double regression_accumulate_envelope(double sigma2, int d, int T, int n) {
+  double s = 0;
+  for (int k = 1; k <= n; ++k) s += 1.0 / (static_cast<double>(k) * k);
+  return sigma2 * d / (T - d - 1.0) * s;
+}
+
+double regression_chain_test_error(double sigma2, int d, int T, double sigma02, int T0, int n) {
+  return sigma2 * d / (T - d - 1.0) + n * sigma02 * d / (T0 - d - 1.0);
+}
+
 }  // namespace hdflow::retrain

@@ -63,7 +63,9 @@ Json gaussian_units() {
           {"chi2_status", "finite, or chi2_infinite when the population model is twice as wide as p"},
           {"n_c_unbiased", "1/(alpha(2-alpha)): the unbiased refit is mean-square stable iff n > n_c"},
           {"alpha_c_unbiased", "1 - sqrt(1 - 1/n): stability threshold in alpha at this n"},
-          {"E_sigma_ratio_alpha0", "c(n)^g = E sigma_g/sigma_0 of the MLE refit at alpha = 0 (brief §10.1)"}};
+          {"E_sigma_ratio_alpha0", "c(n)^g = E sigma_g/sigma_0 of the MLE refit at alpha = 0 (brief §10.1)"},
+          {"regression_replace", "Gerstgrasser et al. replace: var0 d g/(n - d - 1), OLS with n samples per iteration (brief §10.3)"},
+          {"regression_accumulate_bound", "accumulate: var0 d/(n - d - 1) sum_{k<=g} k^-2, an upper envelope (brief §10.3)"}};
 }
 
 Estimator estimator_of(const Json& p) { return p.value("estimator", std::string("mle")) == "mle" ? Estimator::mle : Estimator::unbiased; }
@@ -145,6 +147,8 @@ std::vector<Json> gaussian_theory_rows(const Json& p) {
                 {"n_c_unbiased", num(unbiased_critical_n(a))},
                 {"alpha_c_unbiased", unbiased_alpha_threshold(P.n)},
                 {"E_sigma_ratio_alpha0", std::pow(c, g)},
+                {"regression_replace", P.n >= P.d + 2 ? Json(regression_replace_error(P.var0, P.d, P.n, g)) : Json(nullptr)},
+                {"regression_accumulate_bound", P.n >= P.d + 2 ? Json(regression_accumulate_envelope(P.var0, P.d, P.n, g)) : Json(nullptr)},
                 {"status", "converged"}};
     rows.push_back(std::move(row));
   }

@@ -124,4 +124,16 @@ double lo_drift(double kd, int n, double alpha, int g);
 /// n_crit = k_d/(α(2−α) D_target) (brief §7.4).
 double drift_critical_n(double kd, double alpha, double D_target);
 
+// ---------------------------------------------------------------- related regression models (brief §10.3–10.4)
+
+/// Gerstgrasser et al. (2024), isotropic design, T samples per iteration, label noise σ²: "replace" (data discarded)
+/// E‖ŵ_n − w*‖² = σ²d n/(T − d − 1) (T ≥ d + 2) (brief §10.3, CV-12).
+double regression_replace_error(double sigma2, int d, int T, int n);
+/// "accumulate" (all data kept): the envelope σ²d/(T − d − 1) Σ_{k≤n} k⁻² (< σ²d/(T − d − 1) π²/6), an upper bound; the
+/// true values are lower (brief §10.3, CV-12).
+double regression_accumulate_envelope(double sigma2, int d, int T, int n);
+/// Dohmatob, Feng, Kempe (2024): n fake generations of OLS on T₀ samples (noise σ₀²), then a fit on T samples (noise σ²):
+/// E_test = σ²d/(T − d − 1) + n σ₀²d/(T₀ − d − 1) (brief §10.4, CV-12).
+double regression_chain_test_error(double sigma2, int d, int T, double sigma02, int T0, int n);
+
 }  // namespace hdflow::retrain
