@@ -9,7 +9,7 @@
 using namespace hdflow::retrain;
 using doctest::Approx;
 
-TEST_CASE("CV-6(a) constant error: exact eta, chi2, KL and the intra-generation band (rel 1e-8)") {
+TEST_CASE("retrain.bounds: CV-6(a) constant error: exact eta, chi2, KL and the intra-generation band (rel 1e-8)") {
   const auto c = constant_error_case(0.1, 4, 0.02);
   CHECK(c.delta == Approx(0.172660915).scale(0).epsilon(1e-8));
   CHECK(c.eps2 == Approx(0.0398).scale(0).epsilon(1e-12));
@@ -34,7 +34,7 @@ TEST_CASE("CV-6(a) constant error: exact eta, chi2, KL and the intra-generation 
   CHECK(c.chi2 / rows[1].I_LO == Approx(1.0).scale(0).epsilon(0.02));
 }
 
-TEST_CASE("CV-6(b) unobservable error: eta = 0, the lower band returns 0") {
+TEST_CASE("retrain.bounds: CV-6(b) unobservable error: eta = 0, the lower band returns 0") {
   double kappa = 0, eps2 = 0;
   unobservable_error_case(0.1, 4, 0.02, kappa, eps2);
   CHECK(kappa == Approx(1.759486275).scale(0).epsilon(1e-9));
@@ -50,7 +50,7 @@ TEST_CASE("CV-6(b) unobservable error: eta = 0, the lower band returns 0") {
   CHECK(rows[1].I_hi > 0);
 }
 
-TEST_CASE("CV-9 persistence floor and the eq. (23) display (rel 1e-6)") {
+TEST_CASE("retrain.bounds: CV-9 persistence floor and the eq. (23) display (rel 1e-6)") {
   CHECK(persistence_floor(0.1, 0.5, 0.01) == Approx(1.726519e-5).scale(0).epsilon(1e-6));
   CHECK(persistence_floor(0.5, 0.5, 0.01) == Approx(1.25e-4).scale(0).epsilon(1e-6));
   CHECK(persistence_floor(0.9, 0.5, 0.01) == Approx(2.784653e-4).scale(0).epsilon(1e-6));
@@ -79,7 +79,7 @@ TEST_CASE("CV-9 persistence floor and the eq. (23) display (rel 1e-6)") {
   CHECK(evaluate_bounds(in)[11].disc_sum == Approx(3.726299e-2).scale(0).epsilon(1e-6));
 }
 
-TEST_CASE("evaluator: incoherent law equals the discounted sum; stationary value; additive Thm 4.2 bounds") {
+TEST_CASE("retrain.bounds: evaluator: incoherent law equals the discounted sum; stationary value; additive Thm 4.2 bounds") {
   BoundInput in;
   in.alpha = 0.2;
   in.eps2.assign(200, 0.01);
@@ -106,7 +106,7 @@ TEST_CASE("evaluator: incoherent law equals the discounted sum; stationary value
   CHECK(rows[200].D_envelope == Approx(1.5 * 0.04 / 0.04).scale(0).epsilon(1e-9));
 }
 
-TEST_CASE("the rigorous sampler-free bounds bracket the exact Gaussian D_g in every tested case") {
+TEST_CASE("retrain.bounds: the rigorous sampler-free bounds bracket the exact Gaussian D_g in every tested case") {
   int cases = 0;
   for (double a : {0.0, 0.1, 0.5, 0.9})
     for (const Sampler& s : {Sampler{SamplerKind::em, 4, 0.02, 500}, Sampler{SamplerKind::continuous, 4, 0.02, 0},
@@ -136,7 +136,7 @@ TEST_CASE("the rigorous sampler-free bounds bracket the exact Gaussian D_g in ev
   CHECK(cases > 1000);
 }
 
-TEST_CASE("CV-6(c) consistent score: Prop. 3.1 holds with equality (de Bruijn), by an independent path integral (abs 1e-7)") {
+TEST_CASE("retrain.bounds: CV-6(c) consistent score: Prop. 3.1 holds with equality (de Bruijn), by an independent path integral (abs 1e-7)") {
   const Mixture1D q{{0.5, 0.5}, {0, 1}, {1, 0.5}};
   // learned: the moment-matched N(0.5, 1.0)
   CHECK(std::abs(0.5 * path_energy(0.5, 1.0, q, 0, 12, true) - 0.01544121) < 1e-7);
@@ -160,7 +160,7 @@ TEST_CASE("CV-6(c) consistent score: Prop. 3.1 holds with equality (de Bruijn), 
   }
 }
 
-TEST_CASE("coherent sampler bias: the paper's discounted sum of I misses most of the drift at small alpha (CV-7b)") {
+TEST_CASE("retrain.bounds: coherent sampler bias: the paper's discounted sum of I misses most of the drift at small alpha (CV-7b)") {
   const auto rows = gaussian_bound_rows(1.0, 0.5, 0.1, 30, Sampler{SamplerKind::em, 4, 0.02, 500});
   CHECK(rows[30].D == Approx(1.289666359e-1).scale(0).epsilon(1e-8));
   // measured: incoherent 0.00397, coherent 0.0712, exact 0.1290: neither weighting of the exact I reaches D,

@@ -9,7 +9,7 @@
 using namespace hdflow::retrain;
 using doctest::Approx;
 
-TEST_CASE("brief §10.1 closed forms: b(tau), A_100(b), tau_c, n_c, F'(1) (rel 1e-12 / 1e-4)") {
+TEST_CASE("retrain.clusters: brief §10.1 closed forms: b(tau), A_100(b), tau_c, n_c, F'(1) (rel 1e-12 / 1e-4)") {
   const double taus[] = {0.5, 1, 1.5, 2, 3, 4};
   const double bs[] = {0.303819832233, 0.531157143800, 0.701265371598, 0.828551161004, 0.995061585462, 1.088290500133};
   const double As[] = {0.045127043375, 0.129879204711, 0.277696250396, 0.483061210694, 0.979525745999, 1.443796163074};
@@ -41,7 +41,7 @@ TEST_CASE("brief §10.1 closed forms: b(tau), A_100(b), tau_c, n_c, F'(1) (rel 1
   CHECK(critical_tau(e) == Approx(critical_tau(c)).scale(0).epsilon(1e-12));  // A(1) = 1 for either sampler
 }
 
-TEST_CASE("brief §7.4 sequences and fixed points of the bulk map (rel 1e-8)") {
+TEST_CASE("retrain.clusters: brief §7.4 sequences and fixed points of the bulk map (rel 1e-8)") {
   ClustersChain c;
   const auto s1 = bulk_sequence(c, 1.0, 6);
   CHECK(s1[1] == Approx(0.0168686078).scale(0).epsilon(1e-8));
@@ -82,7 +82,7 @@ TEST_CASE("brief §7.4 sequences and fixed points of the bulk map (rel 1e-8)") {
   CHECK(bulk_regime(c, 3.1) == "inflation");
 }
 
-TEST_CASE("fresh data do not move the critical sample size, they bound the depth of the collapse") {
+TEST_CASE("retrain.clusters: fresh data do not move the critical sample size, they bound the depth of the collapse") {
   ClustersChain c;
   const double tc = critical_tau(c);
   for (double rho : {0.1, 0.5, 0.9}) {

@@ -30,7 +30,7 @@ std::vector<Json> simulate(const Json& params, const Json& simulation) {
 
 }  // namespace
 
-TEST_CASE("bad input: alpha outside [0, 1], n < 2, G < 1 name the field, value and range") {
+TEST_CASE("retrain.clusters_sim: bad input: alpha outside [0, 1], n < 2, G < 1 name the field, value and range") {
   for (const char* model : {"retrain.clusters", "retrain.bounds"}) {
     CAPTURE(model);
     CHECK(violation_of(Json{{"model", model}, {"params", {{"alpha", 1.5}}}}).find("alpha: 1.5: allowed [0, 1]") == 0);
@@ -42,7 +42,7 @@ TEST_CASE("bad input: alpha outside [0, 1], n < 2, G < 1 name the field, value a
   CHECK(violation_of(Json{{"model", "retrain.bounds"}, {"params", {{"sampler", "em"}, {"t0", 4}}}}).find("t0: 4") == 0);
 }
 
-TEST_CASE("theory rows: the regime flips at n_c = 30406.70 (d = 2000, eta = 0.1), whatever the fresh fraction") {
+TEST_CASE("retrain.clusters_sim: theory rows: the regime flips at n_c = 30406.70 (d = 2000, eta = 0.1), whatever the fresh fraction") {
   for (double a : {0.0, 0.5}) {
     CAPTURE(a);
     auto row = [&](double n) {
@@ -60,7 +60,7 @@ TEST_CASE("theory rows: the regime flips at n_c = 30406.70 (d = 2000, eta = 0.1)
   }
 }
 
-TEST_CASE("retrain.bounds rows: gaussian source brackets, sequence source reports the Thm 4.2 columns") {
+TEST_CASE("retrain.clusters_sim: retrain.bounds rows: gaussian source brackets, sequence source reports the Thm 4.2 columns") {
   const Table g = solve(resolve_input(Json{{"model", "retrain.bounds"}}));
   REQUIRE(g.rows.size() == 31);
   for (std::size_t i = 1; i < g.rows.size(); ++i) CHECK(g.rows[i]["bracketed"] == true);
@@ -72,7 +72,7 @@ TEST_CASE("retrain.bounds rows: gaussian source brackets, sequence source report
   CHECK(s.rows[11]["D_thm_lo"].get<double>() <= s.rows[11]["D_thm_hi"].get<double>());
 }
 
-TEST_CASE("finite-d chain (d = 400, tau = 4, 2 seeds): skip connection and bulk variance per generation vs the map") {
+TEST_CASE("retrain.clusters_sim: finite-d chain (d = 400, tau = 4, 2 seeds): skip connection and bulk variance per generation vs the map") {
   const double tau = 4, d = 400, n = tau * d / (2 * 0.1);
   const auto rows = simulate({{"n", n}, {"G", 2}}, {{"d", d}, {"seeds", 2}, {"particles", 4000}});
   REQUIRE(rows.size() == 2);
@@ -86,7 +86,7 @@ TEST_CASE("finite-d chain (d = 400, tau = 4, 2 seeds): skip connection and bulk 
   CHECK(rows[1]["status"] == "converged");
 }
 
-TEST_CASE("slow: three generations at d = 2000 against the brief's closure table (chain A, tau = 4)" *
+TEST_CASE("slow: retrain.clusters_sim: three generations at d = 2000 against the brief's closure table (chain A, tau = 4)" *
           doctest::skip(std::getenv("HDFLOW_SLOW") == nullptr)) {
   const auto rows = simulate({{"n", 40000}, {"G", 3}}, {{"d", 2000}, {"seeds", 2}});
   // brief §7.5, three-generation table (closure, 30 x 16 nodes): M11, M22, Q11, Q22, b per generation
@@ -104,7 +104,7 @@ TEST_CASE("slow: three generations at d = 2000 against the brief's closure table
   }
 }
 
-TEST_CASE("slow: the critical sample size located by finite-d simulation (d = 1000, G = 3, 2 seeds) within 3% of theory" *
+TEST_CASE("slow: retrain.clusters_sim: the critical sample size located by finite-d simulation (d = 1000, G = 3, 2 seeds) within 3% of theory" *
           doctest::skip(std::getenv("HDFLOW_SLOW") == nullptr)) {
   retrain::ClustersChain c;
   c.d = 1000;

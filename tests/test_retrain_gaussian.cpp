@@ -13,7 +13,7 @@ Eigen::VectorXd v1(double x) { return Eigen::VectorXd::Constant(1, x); }
 Eigen::MatrixXd m1(double x) { return Eigen::MatrixXd::Constant(1, 1, x); }
 }  // namespace
 
-TEST_CASE("CV-1 Gaussian divergences, 1-D and 3-D (rel 1e-10)") {
+TEST_CASE("retrain.gaussian: CV-1 Gaussian divergences, 1-D and 3-D (rel 1e-10)") {
   CHECK(kl_gauss_1d(0.3, 1.5, 0, 1) == Approx(0.0922674459459).scale(0).epsilon(1e-10));
   CHECK(chi2_gauss_1d(0.3, 1.5, 0, 1) == Approx(0.382427533754).scale(0).epsilon(1e-10));
   CHECK(kl_gauss_1d(1.0, 0.5, -0.2, 2.0) == Approx(0.67814718056).scale(0).epsilon(1e-10));
@@ -45,7 +45,7 @@ TEST_CASE("CV-1 Gaussian divergences, 1-D and 3-D (rel 1e-10)") {
   CHECK(chi2_gauss(D, S0, m0, S0) == Approx(0.191793790134).scale(0).epsilon(1e-10));
 }
 
-TEST_CASE("CV-2 refresh identity and one-step decomposition by quadrature (abs 1e-9)") {
+TEST_CASE("retrain.gaussian: CV-2 refresh identity and one-step decomposition by quadrature (abs 1e-9)") {
   const Mixture1D p{{1}, {0}, {1}}, r{{1}, {0.5}, {1.4}};
   // The brief prints 0.655070093123; the closed form is 0.655070093067858 (and 0.49 times it is the brief's
   // 0.320984345603): a misprint in the 11th digit, inside the stated abs 1e-9 (equations/retrain-gaussian.md).
@@ -73,7 +73,7 @@ TEST_CASE("CV-2 refresh identity and one-step decomposition by quadrature (abs 1
   CHECK(kl_mixture_1d(r, p) == Approx(kl_gauss_1d(0.5, 1.4, 0, 1)).scale(0).epsilon(1e-11));
 }
 
-TEST_CASE("CV-3 refit recursion: fixed points, finite-g values, stability (rel 1e-12 / printed digits)") {
+TEST_CASE("retrain.gaussian: CV-3 refit recursion: fixed points, finite-g values, stability (rel 1e-12 / printed digits)") {
   using E = Estimator;
   using C = Composition;
   auto fp = [](double a, int n, E e, C c) { return moment_fixed_point(a, n, e, c); };
@@ -117,7 +117,7 @@ TEST_CASE("CV-3 refit recursion: fixed points, finite-g values, stability (rel 1
   CHECK(unbiased_critical_n(0.2) == Approx(1 / 0.36).scale(0).epsilon(1e-14));
 }
 
-TEST_CASE("CV-4 Shumailov-type closed forms (rel 1e-6 on printed digits)") {
+TEST_CASE("retrain.gaussian: CV-4 Shumailov-type closed forms (rel 1e-6 on printed digits)") {
   CHECK(shumailov_c(10) == Approx(0.922746).scale(0).epsilon(1e-6));
   CHECK(shumailov_c(100) == Approx(0.992478).scale(0).epsilon(1e-6));
   CHECK(std::pow(shumailov_c(10), 5) == Approx(0.66898).scale(0).epsilon(1e-5));
@@ -127,7 +127,7 @@ TEST_CASE("CV-4 Shumailov-type closed forms (rel 1e-6 on printed digits)") {
   CHECK(log_variance_step(100, Estimator::unbiased) == Approx(-0.010135).scale(0).epsilon(5e-5));
 }
 
-TEST_CASE("CV-5 sampler maps of an affine score (abs 1e-9 on 9 printed digits)") {
+TEST_CASE("retrain.gaussian: CV-5 sampler maps of an affine score (abs 1e-9 on 9 printed digits)") {
   struct Row {
     double T, t0, mu, lam, cm, cv, em500m, em500v, em2000m, em2000v;
   };
@@ -164,7 +164,7 @@ TEST_CASE("CV-5 sampler maps of an affine score (abs 1e-9 on 9 printed digits)")
   CHECK(So(1, 1) == Approx(0.415327).scale(0).epsilon(2e-6));
 }
 
-TEST_CASE("CV-7b population pipeline with a biased sampler (rel 1e-8)") {
+TEST_CASE("retrain.gaussian: CV-7b population pipeline with a biased sampler (rel 1e-8)") {
   const Sampler em{SamplerKind::em, 4, 0.02, 500};
   const auto a = population_pipeline(1.0, 0.5, 0.1, 400, em);
   CHECK(a[0].D_chi2 == 0);
@@ -190,7 +190,7 @@ TEST_CASE("CV-7b population pipeline with a biased sampler (rel 1e-8)") {
   CHECK(z[400].D_kl == Approx(7.521918881e-3).scale(0).epsilon(1e-8));
 }
 
-TEST_CASE("CV-7a leading-order drift and k_d") {
+TEST_CASE("retrain.gaussian: CV-7a leading-order drift and k_d") {
   CHECK(k_d(1, Fit::full) == 2);
   CHECK(k_d(4, Fit::full) == 14);
   CHECK(lo_drift(2, 1000, 0.1, 1) == Approx(0.002).scale(0).epsilon(1e-12));

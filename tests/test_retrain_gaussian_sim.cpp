@@ -33,7 +33,7 @@ Json theory_row(const Json& params) {
 
 }  // namespace
 
-TEST_CASE("bad input names the field, the value and the allowed range") {
+TEST_CASE("retrain.gaussian_sim: bad input names the field, the value and the allowed range") {
   for (const char* model : {"retrain.gaussian"}) {
     CAPTURE(model);
     const std::string a = violation_of(Json{{"model", model}, {"params", {{"alpha", 1.5}}}});
@@ -47,7 +47,7 @@ TEST_CASE("bad input names the field, the value and the allowed range") {
             .find("n: 4: allowed n >= d + 2") == 0);
 }
 
-TEST_CASE("theory rows: generation 0 is the data, the fixed point and chi2 status columns") {
+TEST_CASE("retrain.gaussian_sim: theory rows: generation 0 is the data, the fixed point and chi2 status columns") {
   const Table t = solve(resolve_input(Json{{"model", "retrain.gaussian"}, {"params", {{"alpha", 0.2}, {"n", 10}, {"G", 30}}}}));
   REQUIRE(t.rows.size() == 31);
   CHECK(t.rows[0]["g"] == 0);
@@ -64,7 +64,7 @@ TEST_CASE("theory rows: generation 0 is the data, the fixed point and chi2 statu
   CHECK(w["chi2_status"] == "finite");
 }
 
-TEST_CASE("simulation of the refit matches the moment recursion (n = 10, alpha = 0.2, 20000 replicas, 4 SE)") {
+TEST_CASE("retrain.gaussian_sim: simulation of the refit matches the moment recursion (n = 10, alpha = 0.2, 20000 replicas, 4 SE)") {
   struct Case {
     const char* est;
     const char* comp;
@@ -87,14 +87,14 @@ TEST_CASE("simulation of the refit matches the moment recursion (n = 10, alpha =
   }
 }
 
-TEST_CASE("alpha = 0: unbiased refit e_g = g/n, MLE conservation s + e = 1 (n = 10, g = 20, 10000 replicas)") {
+TEST_CASE("retrain.gaussian_sim: alpha = 0: unbiased refit e_g = g/n, MLE conservation s + e = 1 (n = 10, g = 20, 10000 replicas)") {
   const Json sim = run({{"alpha", 0.0}, {"n", 10}, {"G", 20}, {"estimator", "unbiased"}, {"trajectory", false}}, {{"seeds", 10000}}).rows.at(0);
   CHECK(std::abs(sim["e"].get<double>() - 2.0) < 4 * sim["e_stderr"].get<double>());
   const Json mle = run({{"alpha", 0.0}, {"n", 10}, {"G", 20}, {"trajectory", false}}, {{"seeds", 10000}}).rows.at(0);
   CHECK(std::abs(mle["s"].get<double>() - std::pow(0.9, 20)) < 4 * mle["s_stderr"].get<double>());
 }
 
-TEST_CASE("CV-7a accumulation: D_g follows the incoherent leading-order law, not the coherent one (n = 1000, 4000 replicas)") {
+TEST_CASE("retrain.gaussian_sim: CV-7a accumulation: D_g follows the incoherent leading-order law, not the coherent one (n = 1000, 4000 replicas)") {
   for (double a : {0.1, 0.5, 0.9}) {
     CAPTURE(a);
     const Json p = {{"alpha", a}, {"n", 1000}, {"G", 10}, {"trajectory", false}};
@@ -110,7 +110,7 @@ TEST_CASE("CV-7a accumulation: D_g follows the incoherent leading-order law, not
   }
 }
 
-TEST_CASE("slow: CV-7a in d = 4 (n = 2000, 3000 replicas, within 6% of LO with k_4 = 14)" *
+TEST_CASE("slow: retrain.gaussian_sim: CV-7a in d = 4 (n = 2000, 3000 replicas, within 6% of LO with k_4 = 14)" *
           doctest::skip(std::getenv("HDFLOW_SLOW") == nullptr)) {
   for (double a : {0.1, 0.5, 0.9}) {
     CAPTURE(a);
@@ -121,7 +121,7 @@ TEST_CASE("slow: CV-7a in d = 4 (n = 2000, 3000 replicas, within 6% of LO with k
   }
 }
 
-TEST_CASE("finite n: the sampler-free bounds bracket D_{g+1} in every replica and generation (n = 200, alpha = 0.3, 300 replicas)") {
+TEST_CASE("retrain.gaussian_sim: finite n: the sampler-free bounds bracket D_{g+1} in every replica and generation (n = 200, alpha = 0.3, 300 replicas)") {
   for (const char* sampler : {"exact", "em"}) {
     CAPTURE(sampler);
     const auto rows = run({{"alpha", 0.3}, {"n", 200}, {"G", 8}, {"sampler", sampler}, {"t0", 0.02}}, {{"seeds", 300}, {"intra", true}}).rows;
@@ -133,7 +133,7 @@ TEST_CASE("finite n: the sampler-free bounds bracket D_{g+1} in every replica an
   }
 }
 
-TEST_CASE("CV-7b at finite n: EM sampler, N(1, 0.5), n = 1000, alpha = 0.5, g = 30 (2000 replicas)") {
+TEST_CASE("retrain.gaussian_sim: CV-7b at finite n: EM sampler, N(1, 0.5), n = 1000, alpha = 0.5, g = 30 (2000 replicas)") {
   const Json p = {{"alpha", 0.5}, {"n", 1000}, {"G", 30}, {"mu0", 1.0}, {"var0", 0.5}, {"sampler", "em"}, {"t0", 0.02}, {"trajectory", false}};
   const Json sim = run(p, {{"seeds", 2000}, {"seed", 5}}).rows.at(0);
   const double D = sim["D_chi2"].get<double>(), se = sim["D_chi2_stderr"].get<double>();

@@ -63,7 +63,7 @@ std::vector<double> simulate(const Protocol& P, bool accumulate, int R, std::uin
 
 }  // namespace
 
-TEST_CASE("CV-12 Gerstgrasser et al.: replace grows linearly, accumulate stays below the sum of k^-2 (d = 5, T = 20, 20000 replicas)") {
+TEST_CASE("retrain.regression: CV-12 Gerstgrasser et al.: replace grows linearly, accumulate stays below the sum of k^-2 (d = 5, T = 20, 20000 replicas)") {
   const Protocol P;
   const double unit = 1.0 * 5 / (20 - 5 - 1);
   CHECK(regression_replace_error(1, 5, 20, 1) == doctest::Approx(unit).scale(0).epsilon(1e-15));
@@ -84,7 +84,7 @@ TEST_CASE("CV-12 Gerstgrasser et al.: replace grows linearly, accumulate stays b
   CHECK(acc[7] < 0.96 * regression_accumulate_envelope(1, 5, 20, 8));  // strictly below from k = 2 on
 }
 
-TEST_CASE("CV-12 Dohmatob et al.: test error linear in the number of fake generations (d = 5, T0 = 15, sigma0 = 0.7, T = 25)") {
+TEST_CASE("retrain.regression: CV-12 Dohmatob et al.: test error linear in the number of fake generations (d = 5, T0 = 15, sigma0 = 0.7, T = 25)") {
   const double ref[][2] = {{0, 0.2632}, {1, 0.5354}, {3, 1.0798}, {6, 1.8965}};
   for (const auto& r : ref)
     CHECK(std::abs(regression_chain_test_error(1, 5, 25, 0.49, 15, static_cast<int>(r[0])) - r[1]) < 1e-4);
