@@ -251,17 +251,20 @@ void factorised_cluster(const SgdParams& P, const Setup& Z, int c, ClusterAverag
     }
     for (int e = 0; e < r; ++e) {
       const auto& ae = a[static_cast<std::size_t>(e)];
-      C.ss(g, e) = product(mom, {{g, S}, {e, S}});
-      C.d1d1(g, e) = product(mom, {{g, S1}, {e, S1}});
-      for (const Term& t : ae) {
-        sa(g, e) += t.coef * product(mom, {{g, S}, t.f});
-        e2(g, e) += t.coef * product(mom, {{g, S}, {e, S1}, t.f});
-      }
-      for (const Term& t : ag) {
+      for (const Term& t : ae) sa(g, e) += t.coef * product(mom, {{g, S}, t.f});
+      for (const Term& t : ag)
         d1aw(g, e) += t.coef * (Z.be * Z.M(c, e) * product(mom, {{g, S1}, t.f}) + product(mom, {{g, S1}, t.f, {e, D}}));
-        e2(g, e) += t.coef * product(mom, {{g, S1}, t.f, {e, S}});
-        for (const Term& u : ae) e3(g, e) += t.coef * u.coef * product(mom, {{g, S1}, t.f, {e, S1}, u.f});
+      if (e < g) continue;  // ss, d1d1, e2, e3 are symmetric in (γ, δ)
+      C.ss(g, e) = C.ss(e, g) = product(mom, {{g, S}, {e, S}});
+      C.d1d1(g, e) = C.d1d1(e, g) = product(mom, {{g, S1}, {e, S1}});
+      double x2 = 0, x3 = 0;
+      for (const Term& t : ae) x2 += t.coef * product(mom, {{g, S}, {e, S1}, t.f});
+      for (const Term& t : ag) {
+        x2 += t.coef * product(mom, {{g, S1}, t.f, {e, S}});
+        for (const Term& u : ae) x3 += t.coef * u.coef * product(mom, {{g, S1}, t.f, {e, S1}, u.f});
       }
+      e2(g, e) = e2(e, g) = x2;
+      e3(g, e) = e3(e, g) = x3;
     }
   }
 }
@@ -308,7 +311,7 @@ double relu_delta_term(const Setup& Z, int c, int g) {
 }
 
 void tensor_cluster(const SgdParams& P, const Setup& Z, int c, const Eigen::MatrixXd& root, std::mt19937_64* mc,
-                    int mc_samples, ClusterAverages& C, Eigen::MatrixXd& sa, Eigen::MatrixXd& d1aw, Eigen::MatrixXd& e2,
+                    int mc_samples, bool joint, ClusterAverages& C, Eigen::MatrixXd& sa, Eigen::MatrixXd& d1aw, Eigen::MatrixXd& e2,
                     Eigen::MatrixXd& e3) {
   const int r = Z.r;
   const bool relu = P.activation == Activation::relu;
@@ -316,11 +319,16 @@ void tensor_cluster(const SgdParams& P, const Setup& Z, int c, const Eigen::Matr
   C.ss = C.d1d1 = Eigen::MatrixXd::Zero(r, r);
   const Eigen::VectorXd Mc = Z.M.row(c).transpose();
   Eigen::VectorXd w(r), sg(r), s1(r), s2(r), a(r);
-  auto accumulate = [&](const Eigen::VectorXd& dw, double wt) {
+  // `A_exact`: the sampled A itself (joint Monte Carlo); otherwise its conditional mean a(ω).
+  auto accumulate = [&](const Eigen::VectorXd& dw, double wt, const Eigen::VectorXd* A_exact = nullptr) {
     w = Z.be * Mc + dw;
     for (int k = 0; k < r; ++k) act(P, w[k], sg[k], s1[k], s2[k]);
-    a.noalias() = Z.Ga * dw + Z.Q * sg;  // a(ω) = bα E[λ⁰|ω] − (1 − bβ) E[λ¹|ω] + Q σ(ω)
-    a -= Z.cb * Mc;
+    if (A_exact) {
+      a = *A_exact + Z.Q * sg;
+    } else {
+      a.noalias() = Z.Ga * dw + Z.Q * sg;  // a(ω) = bα E[λ⁰|ω] − (1 − bβ) E[λ¹|ω] + Q σ(ω)
+      a -= Z.cb * Mc;
+    }
     for (int g = 0; g < r; ++g) {
       const double s1a_g = s1[g] * a[g];
       C.s[g] += wt * sg[g];
@@ -339,6 +347,24 @@ void tensor_cluster(const SgdParams& P, const Setup& Z, int c, const Eigen::Matr
     }
   };
   Eigen::VectorXd xi(r), dw(r);
+  if (mc && joint) {
+    // The notebooks' sampling: (λ¹, λ⁰) | c ~ N((M_c, 0), blockdiag(Q̃, Q)) in 2r dimensions, ω = αλ⁰ + βλ¹,
+    // A = bαλ⁰ − (1 − bβ)λ¹ + Qσ(ω) exactly (no conditioning; S_A is then not added).
+    if (relu) throw std::logic_error("sgd_averages: the Monte-Carlo route has no ReLU delta term");
+    const Eigen::MatrixXd rQt = gauss::psd_sqrt(Z.Qt, "Qt"), rQ = gauss::psd_sqrt(Z.Q, "Q");
+    std::normal_distribution<double> N01;
+    Eigen::VectorXd z1(r), z0(r), l1(r), l0(r), lin(r);
+    for (int i = 0; i < mc_samples; ++i) {
+      for (int k = 0; k < r; ++k) z1[k] = N01(*mc);
+      for (int k = 0; k < r; ++k) z0[k] = N01(*mc);
+      l1.noalias() = Mc + rQt * z1;
+      l0.noalias() = rQ * z0;
+      dw = Z.al * l0 + Z.be * (l1 - Mc);
+      lin = Z.b * Z.al * l0 - Z.cb * l1;
+      accumulate(dw, 1.0 / mc_samples, &lin);
+    }
+    return;
+  }
   if (mc) {
     if (relu) throw std::logic_error("sgd_averages: the Monte-Carlo route has no ReLU delta term");
     std::normal_distribution<double> N01;
@@ -377,7 +403,7 @@ void tensor_cluster(const SgdParams& P, const Setup& Z, int c, const Eigen::Matr
 
 }  // namespace
 
-Averages sgd_averages(const SgdParams& P, const SgdState& st, std::mt19937_64* mc, int mc_samples) {
+Averages sgd_averages(const SgdParams& P, const SgdState& st, std::mt19937_64* mc, int mc_samples, bool joint) {
   const Setup Z = make_setup(P, st);
   const int r = Z.r;
   Averages A;
@@ -397,13 +423,13 @@ Averages sgd_averages(const SgdParams& P, const SgdState& st, std::mt19937_64* m
     ClusterAverages C;
     Eigen::MatrixXd sa = Eigen::MatrixXd::Zero(r, r), d1aw = sa, e2 = sa, e3 = sa;
     if (A.factorised) factorised_cluster(P, Z, c, C, sa, d1aw, e2, e3);
-    else tensor_cluster(P, Z, c, root, mc, mc_samples, C, sa, d1aw, e2, e3);
+    else tensor_cluster(P, Z, c, root, mc, mc_samples, joint, C, sa, d1aw, e2, e3);
     const double pc = P.pi[static_cast<std::size_t>(c)];
     A.sa += pc * sa;
     A.d1aw += pc * d1aw;
     A.E1 += pc * C.ss;
     A.E2 += pc * e2;
-    A.E3 += pc * (e3 + C.d1d1.cwiseProduct(Z.SA));
+    A.E3 += pc * (mc && joint ? e3 : Eigen::MatrixXd(e3 + C.d1d1.cwiseProduct(Z.SA)));
     A.c.push_back(std::move(C));
   }
   return A;

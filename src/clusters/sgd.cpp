@@ -174,10 +174,10 @@ Eigen::MatrixXd sgd_L_probe(const SgdParams& P, const SgdState& st) {
 
 SgdDrift sgd_drift(const SgdParams& P, const SgdState& st) { return sgd_drift_sampled(P, st, nullptr, 0); }
 
-SgdDrift sgd_drift_sampled(const SgdParams& P, const SgdState& st, std::mt19937_64* rng, int samples) {
+SgdDrift sgd_drift_sampled(const SgdParams& P, const SgdState& st, std::mt19937_64* rng, int samples, bool joint) {
   const int K = P.K(), r = P.r, N = P.N();
   const double al = 1 - P.t, be = P.t, b = st.b, cb = 1 - b * be, wd = P.weight_decay;
-  const Averages A = sgd_averages(P, st, rng, samples);
+  const Averages A = sgd_averages(P, st, rng, samples, joint);
   const Eigen::MatrixXd Q = st.Q();
   SgdDrift dr;
   for (int s = 0; s < N; ++s) {
@@ -268,7 +268,7 @@ SgdState integrate_sgd(const SgdParams& P, SgdState s, double tau0, double tau1,
 }
 
 SgdState integrate_sgd_sampled(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme,
-                               std::mt19937_64* rng, int samples) {
+                               std::mt19937_64* rng, int samples, bool joint) {
   if (!(tau1 > tau0)) return s;
   const int steps = static_cast<int>(std::ceil((tau1 - tau0) / dt - 1e-12));
   const double h = (tau1 - tau0) / steps;
@@ -283,14 +283,14 @@ SgdState integrate_sgd_sampled(const SgdParams& P, SgdState s, double tau0, doub
     return y;
   };
   for (int j = 0; j < steps; ++j) {
-    const SgdDrift k1 = sgd_drift_sampled(P, s, rng, samples);
+    const SgdDrift k1 = sgd_drift_sampled(P, s, rng, samples, joint);
     if (scheme == Scheme::euler) {
       s = axpy(s, k1, h);
       continue;
     }
-    const SgdDrift k2 = sgd_drift_sampled(P, axpy(s, k1, 0.5 * h), rng, samples);
-    const SgdDrift k3 = sgd_drift_sampled(P, axpy(s, k2, 0.5 * h), rng, samples);
-    const SgdDrift k4 = sgd_drift_sampled(P, axpy(s, k3, h), rng, samples);
+    const SgdDrift k2 = sgd_drift_sampled(P, axpy(s, k1, 0.5 * h), rng, samples, joint);
+    const SgdDrift k3 = sgd_drift_sampled(P, axpy(s, k2, 0.5 * h), rng, samples, joint);
+    const SgdDrift k4 = sgd_drift_sampled(P, axpy(s, k3, h), rng, samples, joint);
     s = axpy(s, k1, h / 6);
     s = axpy(s, k2, h / 3);
     s = axpy(s, k3, h / 3);

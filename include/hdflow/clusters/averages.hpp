@@ -37,7 +37,9 @@ struct Averages {
 };
 
 /// All averages at state `st`. `mc`: the benchmark's Monte-Carlo route with `mc_samples` fresh draws per
-/// cluster (smooth activations only); the theory never uses it.
-Averages sgd_averages(const SgdParams& P, const SgdState& st, std::mt19937_64* mc = nullptr, int mc_samples = 0);
+/// cluster (smooth activations only); the theory never uses it. `joint`: draw (λ¹, λ⁰) in 2r dimensions as the
+/// notebooks do, instead of ω in r dimensions after the conditioning of §4.1.
+Averages sgd_averages(const SgdParams& P, const SgdState& st, std::mt19937_64* mc = nullptr, int mc_samples = 0,
+                      bool joint = false);
 
 }  // namespace hdflow::clusters

@@ -92,8 +92,9 @@ std::vector<SgdState> integrate_sgd_path(const SgdParams& P, const SgdState& s, 
 
 /// The peers' method, for the benchmark only: every expectation a Monte-Carlo average of `samples` fresh
 /// draws per cluster (the notebooks use 2000 per step). The theory never calls these.
-SgdDrift sgd_drift_sampled(const SgdParams& P, const SgdState& s, std::mt19937_64* rng, int samples);
+/// `joint`: draw (λ¹, λ⁰) in 2r dimensions (the notebooks' sampling) rather than ω in r dimensions.
+SgdDrift sgd_drift_sampled(const SgdParams& P, const SgdState& s, std::mt19937_64* rng, int samples, bool joint = false);
 SgdState integrate_sgd_sampled(const SgdParams& P, SgdState s, double tau0, double tau1, double dt, Scheme scheme,
-                               std::mt19937_64* rng, int samples);
+                               std::mt19937_64* rng, int samples, bool joint = false);
 
 }  // namespace hdflow::clusters
