@@ -626,7 +626,7 @@ Json resolve_input(const Json& config_in, const std::string& kind_in) {
   return input;
 }
 
-Table solve(const Json& input, const ProgressCallback& progress) {
+Table solve(const Json& input, const ProgressCallback& progress, const SweepRun& run) {
   const auto t0 = std::chrono::steady_clock::now();
   const ModelInfo& m = find_model(input.at("model").get<std::string>());
   const SweepSpec sweep = SweepSpec::from_json(input.at("sweep"));
@@ -709,7 +709,8 @@ Table solve(const Json& input, const ProgressCallback& progress) {
         out.row = std::move(row);
         return out;
       },
-      progress);
+      progress, run);
+  if (run.shard_count > 1) t.extra["shard"] = {{"index", run.shard_index}, {"count", run.shard_count}};
   t.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return t;
 }

@@ -107,6 +107,43 @@ TEST_CASE("the default scenario runs and its table carries the plot spec") {
   for (const auto& row : doc["rows"]) CHECK(row["status"] == "converged");
 }
 
+TEST_CASE("sharded sweeps merge into the unsharded table, row for row; threads change nothing") {
+  const std::string sweep = "solve twomode.phase1 --sweep n=4,16,64,256 --sweep t=0.2:1:5 -q";
+  const Run whole = run_cli(sweep + " --threads 1 -o -");
+  const Run two = run_cli(sweep + " --threads 2 -o -");
+  REQUIRE(whole.code == 0);
+  REQUIRE(two.code == 0);
+  const Json a = Json::parse(whole.out), b = Json::parse(two.out);
+  CHECK(a["rows"] == b["rows"]);
+  std::string files;
+  for (int i = 0; i < 3; ++i) {
+    const fs::path f = scratch() / ("shard" + std::to_string(i) + ".json");
+    REQUIRE(run_cli(sweep + " --shard " + std::to_string(i) + "/3 -o " + f.string()).code == 0);
+    files = f.string() + " " + files;  // reversed order on purpose
+  }
+  const Run merged = run_cli("merge " + files + "-q -o -");
+  REQUIRE(merged.code == 0);
+  const Json m = Json::parse(merged.out);
+  CHECK(hdflow::validate_table(m).empty());
+  CHECK(m["input"] == a["input"]);
+  REQUIRE(m["rows"].size() == 20);
+  CHECK(m["rows"] == a["rows"]);
+  CHECK(m["merged_shards"] == 3);
+  // A missing shard, or shards of another input: exit 2, nothing written.
+  const fs::path out = scratch() / "merged.json";
+  const Run missing = run_cli("merge " + (scratch() / "shard0.json").string() + " -o " + out.string());
+  CHECK(missing.code == 2);
+  CHECK(missing.err.find("allowed all 3 shards") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  const fs::path other = scratch() / "other.json";
+  REQUIRE(run_cli("solve twomode.phase1 --sweep n=4,8 --sweep t=0.5,1 --shard 1/3 -q -o " + other.string()).code == 0);
+  const Run mixed = run_cli("merge " + (scratch() / "shard0.json").string() + " " + other.string() + " " +
+                            (scratch() / "shard2.json").string() + " -o " + out.string());
+  CHECK(mixed.code == 2);
+  CHECK(mixed.err.find("input: differs") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+}
+
 TEST_CASE("bad input: exit 2, the field and its range named, no output file") {
   struct Bad {
     std::string args, message;

@@ -4,6 +4,8 @@
 #include "hdflow/core/status.hpp"
 #include "hdflow/core/sweep.hpp"
 
+#include <algorithm>
+
 using namespace hdflow;
 
 TEST_CASE("sweep axes parse from a:b:n and from lists") {
@@ -57,4 +59,43 @@ TEST_CASE("run_sweep passes the neighbour's state and records it; abort stops") 
       s, [&](const auto&, const Eigen::VectorXd*) { return PointResult{Json{{"status", "converged"}}, {}, {}}; },
       [](std::size_t done, std::size_t) { return done >= 2 ? Progress::Abort : Progress::Continue; });
   CHECK(part.size() == 2);
+}
+
+TEST_CASE("lines run on threads and shards give the serial rows, in order") {
+  // 7 lines of 5 points; the value of a point depends on its line's chain of warm starts, so a wrong chain shows.
+  SweepSpec s;
+  s.axes = {{"a", {0, 1, 2, 3, 4, 5, 6}}, {"t", {1, 2, 3, 4, 5}}};
+  const PointSolver solve = [](const SweepPoint& pt, const Eigen::VectorXd* warm) {
+    const double a = pt[0].second.get<double>(), t = pt[1].second.get<double>();
+    const double chain = (warm ? (*warm)[0] : 0.0) + a * t;
+    PointResult r{Json{{"chain", chain}, {"status", "converged"}}, Eigen::VectorXd::Constant(1, chain), {}};
+    if (t == 5) r.more_rows.push_back(Json{{"extra", a}});
+    return r;
+  };
+  const auto serial = run_sweep(s, solve);
+  REQUIRE(serial.size() == 7 * 6);
+  CHECK(serial[4]["chain"] == 0.0);
+  CHECK(serial[6 + 4]["chain"] == 15.0);  // line a = 1: 1 + 2 + 3 + 4 + 5
+  CHECK(serial[6 + 5]["extra"] == 1.0);
+  CHECK(serial[6 + 5]["sweep_index"] == 9);
+  for (int threads : {2, 3, 0}) CHECK(run_sweep(s, solve, {}, SweepRun{threads, 0, 1}) == serial);
+  std::vector<Json> merged;
+  for (int i = 0; i < 3; ++i)
+    for (const auto& r : run_sweep(s, solve, {}, SweepRun{2, i, 3})) merged.push_back(r);
+  std::stable_sort(merged.begin(), merged.end(),
+                   [](const Json& x, const Json& y) { return x["sweep_index"].get<int>() < y["sweep_index"].get<int>(); });
+  CHECK(merged == serial);
+  const auto shard1 = run_sweep(s, solve, {}, SweepRun{1, 1, 3});  // lines 1 and 4
+  REQUIRE(shard1.size() == 12);
+  CHECK(shard1[0]["a"] == 1);
+  CHECK(shard1[6]["a"] == 4);
+}
+
+TEST_CASE("parse_shard accepts i/N and names --shard otherwise") {
+  CHECK(parse_shard("0/1") == std::pair<int, int>{0, 1});
+  CHECK(parse_shard("3/4") == std::pair<int, int>{3, 4});
+  for (const char* bad : {"4/4", "-1/2", "1", "a/b", "1/0", "1/2x"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(parse_shard(bad), doctest::Contains("--shard"), hdflow::InputError);
+  }
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <tuple>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,7 +27,16 @@ struct CommonOptions {
   bool quiet = false;
   // simulation shortcuts (--d, --seeds, --seed, --threads) → the "simulation" object
   std::vector<std::pair<std::string, long long>> sim;
+  std::string shard;     // --shard i/N
+  int sweep_threads = 1;  // independent sweep lines on threads (solve: --threads, default all cores)
 };
+
+hdflow::SweepRun sweep_run(const CommonOptions& o) {
+  hdflow::SweepRun r;
+  r.threads = o.sweep_threads;
+  if (!o.shard.empty()) std::tie(r.shard_index, r.shard_count) = hdflow::parse_shard(o.shard);
+  return r;
+}
 
 // --set k=v (k may be "solver.x") and --sweep k=a:b:n into a configuration object.
 Json apply_overrides(Json config, const CommonOptions& o) {
@@ -135,9 +145,17 @@ int cmd_table(const std::string& kind, const std::string& model, const CommonOpt
   if (!model.empty()) config["model"] = model;
   config = apply_overrides(config, o);
   for (const char* k : {"plot", "command", "description", "output"}) config.erase(k);
+  const hdflow::SweepRun run = sweep_run(o);
   const Json input = hdflow::resolve_input(config, kind);
-  const hdflow::Table t = hdflow::solve(input, make_progress(o.quiet));
+  const hdflow::Table t = hdflow::solve(input, make_progress(o.quiet), run);
   emit(hdflow::to_json(t), o.output.empty() ? "-" : o.output, o.quiet);
+  return 0;
+}
+
+int cmd_merge(const std::vector<std::string>& files, const std::string& output, bool quiet) {
+  std::vector<Json> docs;
+  for (const auto& f : files) docs.push_back(hdflow::read_json_file(f, "merge"));
+  emit(hdflow::merge_shards(docs, files), output.empty() ? "-" : output, quiet);
   return 0;
 }
 
@@ -153,10 +171,17 @@ int cmd_run(const std::string& scenario_path, const CommonOptions& o) {
                        {"description", sc.value("description", "")}};
   if (sc.contains("plot")) extra["plot"] = sc["plot"];
   for (const char* k : {"plot", "command", "description", "output"}) config.erase(k);
+  CommonOptions oo = o;
+  if (kind != "theory") oo.sweep_threads = 1;  // simulations use their threads for replicas
+  const hdflow::SweepRun run = sweep_run(oo);
   const Json input = hdflow::resolve_input(config, kind);
   std::string out = o.output;
   if (out.empty()) out = sc.value("output", "results/" + std::filesystem::path(scenario_path).stem().string() + ".json");
-  hdflow::Table t = hdflow::solve(input, make_progress(o.quiet));
+  if (run.shard_count > 1 && o.output.empty())
+    out = out.substr(0, out.size() - (out.ends_with(".json") ? 5 : 0)) + ".shard" + std::to_string(run.shard_index) + "of" +
+          std::to_string(run.shard_count) + ".json";
+  hdflow::Table t = hdflow::solve(input, make_progress(o.quiet), run);
+  for (auto it = t.extra.begin(); it != t.extra.end(); ++it) extra[it.key()] = it.value();
   t.extra = extra;
   emit(hdflow::to_json(t), out, o.quiet);
   return 0;
@@ -185,6 +210,7 @@ int main(int argc, char** argv) {
     sub->add_option("-c,--config", o.config, "JSON config {model, params, sweep, solver, simulation} or a table to regenerate");
     sub->add_option("-o,--output", o.output, std::string("output table (JSON) of the ") + what + "; - for stdout (default)");
     sub->add_flag("-q,--quiet", o.quiet, "no progress, no summary");
+    sub->add_option("--shard", o.shard, "run only the i-th of N slices of the sweep (i/N, 0 <= i < N); join with hdflow merge");
   };
   auto* solve = app.add_subcommand("solve", "solve a model's theory at a point or over a sweep");
   add_common(solve, so, model, "theory");
@@ -192,6 +218,8 @@ int main(int argc, char** argv) {
   double dt_opt = 0;
   solve->add_option("--scheme", scheme_opt, "ODE scheme (solver.scheme): rk8pd (default, adaptive), rk4, or euler to reproduce a published discretisation");
   solve->add_option("--dt", dt_opt, "ODE step (solver.dt)");
+  so.sweep_threads = 0;
+  solve->add_option("--threads", so.sweep_threads, "independent sweep lines on threads (0, default: all cores); same table for any value");
   auto* simulate = app.add_subcommand("simulate", "train networks at finite d and measure the same observables");
   add_common(simulate, mo, sim_model, "simulation");
   auto* compare = app.add_subcommand("compare", "theory and simulation in one table, with deviation columns");
@@ -211,6 +239,17 @@ int main(int argc, char** argv) {
   run->add_option("--sweep", ro.sweeps, "override the sweep")->allow_extra_args(false);
   run->add_option("-o,--output", ro.output, "output table (default: the scenario's output)");
   run->add_flag("-q,--quiet", ro.quiet, "no progress, no summary");
+  run->add_option("--shard", ro.shard, "run only the i-th of N slices of the sweep (i/N); output name gets .shardIofN");
+  ro.sweep_threads = 0;
+  run->add_option("--threads", ro.sweep_threads, "independent sweep lines on threads for solve scenarios (0, default: all cores)");
+
+  std::vector<std::string> merge_files;
+  std::string merge_out;
+  bool merge_quiet = false;
+  auto* merge = app.add_subcommand("merge", "join the tables of --shard i/N runs of one input into one table");
+  merge->add_option("tables", merge_files, "shard tables")->required();
+  merge->add_option("-o,--output", merge_out, "merged table (JSON); - for stdout (default)");
+  merge->add_flag("-q,--quiet", merge_quiet, "no summary");
 
   try {
     app.parse(argc, argv);
@@ -240,6 +279,7 @@ int main(int argc, char** argv) {
       return cmd_table("comparison", cmp_model, co);
     }
     if (*run) return cmd_run(scenario, ro);
+    if (*merge) return cmd_merge(merge_files, merge_out, merge_quiet);
   } catch (const hdflow::InputError& e) {
     std::cerr << "hdflow: bad input:\n";
     for (const auto& v : e.violations) std::cerr << "  " << v << "\n";

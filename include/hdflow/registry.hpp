@@ -49,6 +49,7 @@ Json resolve_input(const Json& config, const std::string& kind = "");
 
 /// Runs a resolved input: theory rows, simulation rows (X, X_stderr) or comparison rows
 /// (X_theory, X_sim, X_sim_stderr, X_dev, X_z), each with a status. Never throws for numerical outcomes.
-Table solve(const Json& resolved_input, const ProgressCallback& progress = {});
+/// `run`: threads for independent sweep lines and the shard to run (recorded as "shard" in the table).
+Table solve(const Json& resolved_input, const ProgressCallback& progress = {}, const SweepRun& run = {});
 
 }  // namespace hdflow

@@ -1,8 +1,13 @@
 #include "hdflow/core/sweep.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <exception>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "hdflow/core/status.hpp"
 
@@ -161,30 +166,86 @@ SweepSpec SweepSpec::from_json(const Json& j) {
   return s;
 }
 
-std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, const ProgressCallback& progress) {
+std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, const ProgressCallback& progress,
+                            const SweepRun& run) {
   const std::size_t total = spec.size();
-  std::vector<Json> rows;
-  rows.reserve(total);
-  std::vector<Eigen::VectorXd> states;
-  states.reserve(total);
-  for (std::size_t i = 0; i < total; ++i) {
-    const auto prev = spec.previous_on_line(i);
-    const Eigen::VectorXd* warm = prev && states[*prev].size() > 0 ? &states[*prev] : nullptr;
-    PointResult r = solve(spec.point(i), warm);
-    auto emit = [&](const Json& src) {
-      Json row = Json::object();
-      for (const auto& [k, v] : spec.point(i)) row[k] = v;
-      for (auto it = src.begin(); it != src.end(); ++it)
-        if (!row.contains(it.key())) row[it.key()] = it.value();
-      row["warm_start_from"] = warm ? Json(*prev) : Json(nullptr);
-      rows.push_back(std::move(row));
-    };
-    emit(r.row);
-    for (const auto& extra : r.more_rows) emit(extra);
-    states.push_back(std::move(r.state));
-    if (progress && progress(i + 1, total) == Progress::Abort) break;
+  const std::size_t line_length = spec.axes.empty() ? 1 : spec.axes.back().values.size();
+  const std::size_t lines = total / line_length;
+  std::vector<std::size_t> mine;  // the lines of this shard
+  for (std::size_t l = 0; l < lines; ++l)
+    if (static_cast<int>(l % static_cast<std::size_t>(run.shard_count)) == run.shard_index) mine.push_back(l);
+  const std::size_t todo = mine.size() * line_length;
+  std::vector<std::vector<Json>> rows_of(mine.size());
+  std::atomic<bool> abort{false};
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  std::exception_ptr failure;
+  auto worker = [&]() {
+    try {
+      for (std::size_t k = next++; k < mine.size() && !abort; k = next++) {
+        const std::size_t first = mine[k] * line_length;
+        Eigen::VectorXd state;
+        for (std::size_t i = first; i < first + line_length && !abort; ++i) {
+          const bool warm = i > first && state.size() > 0;
+          PointResult r = solve(spec.point(i), warm ? &state : nullptr);
+          auto emit = [&](const Json& src) {
+            Json row = Json::object();
+            for (const auto& [key, v] : spec.point(i)) row[key] = v;
+            for (auto it = src.begin(); it != src.end(); ++it)
+              if (!row.contains(it.key())) row[it.key()] = it.value();
+            row["sweep_index"] = i;
+            row["warm_start_from"] = warm ? Json(i - 1) : Json(nullptr);
+            rows_of[k].push_back(std::move(row));
+          };
+          emit(r.row);
+          for (const auto& extra : r.more_rows) emit(extra);
+          state = std::move(r.state);
+          const std::size_t n = ++done;
+          if (progress) {
+            std::lock_guard<std::mutex> lock(progress_mutex);
+            if (progress(n, todo) == Progress::Abort) abort = true;
+          }
+        }
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      if (!failure) failure = std::current_exception();
+      abort = true;
+    }
+  };
+  int threads = run.threads > 0 ? run.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), std::max<std::size_t>(1, mine.size())));
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& th : pool) th.join();
   }
+  if (failure) std::rethrow_exception(failure);
+  std::vector<Json> rows;
+  for (auto& r : rows_of)
+    for (auto& row : r) rows.push_back(std::move(row));
   return rows;
+}
+
+std::pair<int, int> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  int i = -1, n = 0;
+  try {
+    if (slash != std::string::npos) {
+      std::size_t used = 0;
+      i = std::stoi(text.substr(0, slash), &used);
+      if (used != slash) i = -1;
+      n = std::stoi(text.substr(slash + 1), &used);
+      if (used != text.size() - slash - 1) n = 0;
+    }
+  } catch (const std::exception&) {
+    i = -1;
+  }
+  if (slash == std::string::npos || n < 1 || i < 0 || i >= n)
+    throw InputError({"--shard: " + text + ": allowed i/N with integers 0 <= i < N"});
+  return {i, n};
 }
 
 }  // namespace hdflow

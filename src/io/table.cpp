@@ -1,5 +1,7 @@
 #include "hdflow/io/table.hpp"
 
+#include <algorithm>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -95,6 +97,52 @@ Json read_json_file(const std::string& path, const std::string& field) {
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError({field + ": " + path + ": malformed JSON (" + std::string(e.what()) + ")"});
   }
+}
+
+Json merge_shards(const std::vector<Json>& docs, const std::vector<std::string>& names) {
+  if (docs.empty()) throw InputError({"merge: no tables: allowed one or more shard tables"});
+  std::vector<std::string> v;
+  const Json& first = docs[0];
+  int count = -1;
+  std::vector<int> seen;
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    const Json& d = docs[i];
+    const std::string& nm = names.at(i);
+    for (const auto& e : validate_table(d)) v.push_back(nm + ": " + e);
+    if (!v.empty()) continue;
+    if (d["input"] != first["input"]) v.push_back(nm + ": input: differs from " + names[0] + "'s: allowed shards of one input");
+    if (d["tool"] != first["tool"])
+      v.push_back(nm + ": tool: " + d["tool"].dump() + ": allowed the tool of " + names[0] + ", " + first["tool"].dump());
+    if (!d.contains("shard") || !d["shard"].is_object() || !d["shard"].contains("index") || !d["shard"].contains("count")) {
+      v.push_back(nm + ": shard: missing: allowed tables written with --shard i/N");
+      continue;
+    }
+    const int n = d["shard"]["count"].get<int>(), k = d["shard"]["index"].get<int>();
+    if (count < 0) count = n;
+    if (n != count) v.push_back(nm + ": shard.count: " + std::to_string(n) + ": allowed " + std::to_string(count) + " as in the others");
+    if (std::find(seen.begin(), seen.end(), k) != seen.end())
+      v.push_back(nm + ": shard.index: " + std::to_string(k) + ": allowed each shard once");
+    seen.push_back(k);
+  }
+  if (v.empty() && static_cast<int>(seen.size()) != count)
+    v.push_back("merge: " + std::to_string(seen.size()) + " shards: allowed all " + std::to_string(count) + " shards 0.." +
+                std::to_string(count - 1));
+  if (!v.empty()) throw InputError(v);
+  std::vector<Json> rows;
+  double wall = 0;
+  for (const Json& d : docs) {
+    for (const auto& r : d["rows"]) rows.push_back(r);
+    wall += d["wall_seconds"].get<double>();
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Json& a, const Json& b) {
+    return a.value("sweep_index", 0) < b.value("sweep_index", 0);
+  });
+  Json out = first;
+  out.erase("shard");
+  out["rows"] = rows;
+  out["wall_seconds"] = wall;
+  out["merged_shards"] = count;
+  return out;
 }
 
 }  // namespace hdflow

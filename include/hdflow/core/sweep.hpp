@@ -60,9 +60,23 @@ struct PointResult {
 using PointSolver =
     std::function<PointResult(const SweepPoint& point, const Eigen::VectorXd* warm)>;
 
-/// Runs the sweep serially with continuation; rows gain "warm_start_from": the index of the sweep point whose
-/// state was offered as a warm start, or null.
+/// How to run a sweep: the lines of the last axis (continuation chains) are independent and run on `threads`
+/// threads (0: all cores); `--shard index/count` keeps the lines with line % count == index. Rows are the same,
+/// bit for bit, for any thread count, and the shards' rows merge into the unsharded table.
+struct SweepRun {
+  int threads = 1;
+  int shard_index = 0;
+  int shard_count = 1;
+};
+
+/// Runs the sweep with continuation along each line; rows gain "sweep_index" (the point's index) and
+/// "warm_start_from" (the index of the point whose state was offered as a warm start, or null), in point order.
+/// The solver must be thread-safe when run.threads != 1. The progress callback is called under a lock.
 /// Returns the rows solved before an Abort (the caller decides what to do with a partial sweep).
-std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, const ProgressCallback& progress = {});
+std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, const ProgressCallback& progress = {},
+                            const SweepRun& run = {});
+
+/// "i/N" → (i, N) with 0 ≤ i < N; throws InputError naming `--shard`.
+std::pair<int, int> parse_shard(const std::string& text);
 
 }  // namespace hdflow

@@ -32,6 +32,12 @@ std::vector<std::string> validate_table(const Json& doc);
 /// flushed and renamed over the target. Throws hdflow::Error if it cannot be written.
 void write_json_atomic(const Json& doc, const std::string& path);
 
+/// Joins the tables of `--shard i/N` runs into the table of the unsharded run: every document must conform,
+/// carry the same input and tool (name, version, git), and the shards 0..N−1 exactly once; rows are ordered by
+/// "sweep_index" (the rows of one point keep their order). `names` label the documents in error messages.
+/// Throws InputError naming the offending document and field.
+Json merge_shards(const std::vector<Json>& docs, const std::vector<std::string>& names);
+
 /// Reads a JSON file; throws InputError naming the file on a missing file or a parse error.
 Json read_json_file(const std::string& path, const std::string& field = "config");
 
