@@ -47,7 +47,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 SCHEMA = "hdflow.table/1"
-BOOKKEEPING = {"status", "iterations", "residual", "grad_norm", "warm_start_from", "F", "F_triv",
+BOOKKEEPING = {"status", "iterations", "residual", "grad_norm", "warm_start_from", "sweep_index", "F", "F_triv",
                "start", "branch", "learned_status"}
 LINESTYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "s", "^", "D", "v", "P"]
