@@ -10,6 +10,7 @@
 #include "hdflow/clusters/params.hpp"
 #include "hdflow/clusters/sim.hpp"
 #include "hdflow/core/status.hpp"
+#include "hdflow/version.hpp"
 #include "hdflow/twomode/phase1.hpp"
 #include "hdflow/twomode/curve.hpp"
 #include "hdflow/twomode/generate.hpp"
@@ -639,6 +640,19 @@ Table solve(const Json& input, const ProgressCallback& progress, const SweepRun&
   t.kind = kind;
   t.input = input;
   t.units = m.units;
+  SweepRun cached_run = run;
+  // A build from a modified tree has no trustworthy version: no cache (stale rows would look current).
+  const bool dirty = std::string(kGitDescribe).ends_with("-dirty");
+  if (dirty && !cached_run.cache_dir.empty()) {
+    t.extra["cache"] = "off: built from a modified tree (tool.git ends in -dirty)";
+    cached_run.cache_dir.clear();
+  }
+  if (!cached_run.cache_dir.empty()) {
+    Json key = input;
+    key.erase("sweep");
+    cached_run.cache_key = key.dump() + "\n" + kVersion + " " + kGitDescribe;
+  }
+  SweepStats stats;
   t.rows = run_sweep(
       sweep,
       [&](const SweepPoint& point, const Eigen::VectorXd* warm) {
@@ -709,7 +723,8 @@ Table solve(const Json& input, const ProgressCallback& progress, const SweepRun&
         out.row = std::move(row);
         return out;
       },
-      progress, run);
+      progress, cached_run, &stats);
+  if (!cached_run.cache_dir.empty()) t.extra["cache"] = {{"lines", stats.lines}, {"lines_reused", stats.lines_from_cache}};
   if (run.shard_count > 1) t.extra["shard"] = {{"index", run.shard_index}, {"count", run.shard_count}};
   t.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return t;

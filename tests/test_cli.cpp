@@ -108,7 +108,7 @@ TEST_CASE("the default scenario runs and its table carries the plot spec") {
 }
 
 TEST_CASE("sharded sweeps merge into the unsharded table, row for row; threads change nothing") {
-  const std::string sweep = "solve twomode.phase1 --sweep n=4,16,64,256 --sweep t=0.2:1:5 -q";
+  const std::string sweep = "solve twomode.phase1 --sweep n=4,16,64,256 --sweep t=0.2:1:5 -q --no-cache";
   const Run whole = run_cli(sweep + " --threads 1 -o -");
   const Run two = run_cli(sweep + " --threads 2 -o -");
   REQUIRE(whole.code == 0);
@@ -136,12 +136,34 @@ TEST_CASE("sharded sweeps merge into the unsharded table, row for row; threads c
   CHECK(missing.err.find("allowed all 3 shards") != std::string::npos);
   CHECK_FALSE(fs::exists(out));
   const fs::path other = scratch() / "other.json";
-  REQUIRE(run_cli("solve twomode.phase1 --sweep n=4,8 --sweep t=0.5,1 --shard 1/3 -q -o " + other.string()).code == 0);
+  REQUIRE(run_cli("solve twomode.phase1 --sweep n=4,8 --sweep t=0.5,1 --shard 1/3 --no-cache -q -o " + other.string()).code == 0);
   const Run mixed = run_cli("merge " + (scratch() / "shard0.json").string() + " " + other.string() + " " +
                             (scratch() / "shard2.json").string() + " -o " + out.string());
   CHECK(mixed.code == 2);
   CHECK(mixed.err.find("input: differs") != std::string::npos);
   CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("the result cache: a rerun reuses every line and gives the same rows; --no-cache solves") {
+  const std::string cache = (scratch() / "cache").string();
+  const std::string cmd = "HDFLOW_CACHE=" + cache + " " + std::string(HDFLOW_EXE) + " solve twomode.phase1 --sweep n=4,16 --sweep t=0.25,0.5,1 -q -o -";
+  auto run = [&](const std::string& extra) {
+    const fs::path o = scratch() / "cache_out.txt";
+    REQUIRE(std::system((cmd + extra + " > " + o.string() + " 2>/dev/null").c_str()) == 0);
+    return Json::parse(slurp(o));
+  };
+  const Json a = run(""), b = run(""), c = run(" --no-cache");
+  if (a["cache"].is_string()) {  // a build from a modified tree switches the cache off, and says so
+    CHECK(a["cache"].get<std::string>().find("-dirty") != std::string::npos);
+    MESSAGE("cache off in this build: " << a["cache"].get<std::string>());
+    return;
+  }
+  CHECK(a["cache"]["lines"] == 2);
+  CHECK(a["cache"]["lines_reused"] == 0);
+  CHECK(b["cache"]["lines_reused"] == 2);
+  CHECK(b["rows"] == a["rows"]);
+  CHECK_FALSE(c.contains("cache"));
+  CHECK(c["rows"] == a["rows"]);
 }
 
 TEST_CASE("bad input: exit 2, the field and its range named, no output file") {

@@ -5,6 +5,8 @@
 #include "hdflow/core/sweep.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <unistd.h>
 
 using namespace hdflow;
 
@@ -78,14 +80,14 @@ TEST_CASE("lines run on threads and shards give the serial rows, in order") {
   CHECK(serial[6 + 4]["chain"] == 15.0);  // line a = 1: 1 + 2 + 3 + 4 + 5
   CHECK(serial[6 + 5]["extra"] == 1.0);
   CHECK(serial[6 + 5]["sweep_index"] == 9);
-  for (int threads : {2, 3, 0}) CHECK(run_sweep(s, solve, {}, SweepRun{threads, 0, 1}) == serial);
+  for (int threads : {2, 3, 0}) CHECK(run_sweep(s, solve, {}, SweepRun::on(threads, 0, 1)) == serial);
   std::vector<Json> merged;
   for (int i = 0; i < 3; ++i)
-    for (const auto& r : run_sweep(s, solve, {}, SweepRun{2, i, 3})) merged.push_back(r);
+    for (const auto& r : run_sweep(s, solve, {}, SweepRun::on(2, i, 3))) merged.push_back(r);
   std::stable_sort(merged.begin(), merged.end(),
                    [](const Json& x, const Json& y) { return x["sweep_index"].get<int>() < y["sweep_index"].get<int>(); });
   CHECK(merged == serial);
-  const auto shard1 = run_sweep(s, solve, {}, SweepRun{1, 1, 3});  // lines 1 and 4
+  const auto shard1 = run_sweep(s, solve, {}, SweepRun::on(1, 1, 3));  // lines 1 and 4
   REQUIRE(shard1.size() == 12);
   CHECK(shard1[0]["a"] == 1);
   CHECK(shard1[6]["a"] == 4);
@@ -98,4 +100,44 @@ TEST_CASE("parse_shard accepts i/N and names --shard otherwise") {
     CAPTURE(bad);
     CHECK_THROWS_WITH_AS(parse_shard(bad), doctest::Contains("--shard"), hdflow::InputError);
   }
+}
+
+TEST_CASE("the result cache reuses finished lines, at their new positions, and only for the same key") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("hdflow_cache_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  int calls = 0;
+  const PointSolver solve = [&](const SweepPoint& pt, const Eigen::VectorXd* warm) {
+    ++calls;
+    const double a = pt[0].second.get<double>(), t = pt[1].second.get<double>();
+    const double chain = (warm ? (*warm)[0] : 0.0) + a * t;
+    return PointResult{Json{{"chain", chain}, {"status", "converged"}}, Eigen::VectorXd::Constant(1, chain), {}};
+  };
+  SweepSpec s;
+  s.axes = {{"a", {1, 2}}, {"t", {1, 2, 3}}};
+  SweepRun run = SweepRun::on(1);
+  run.cache_dir = dir.string();
+  run.cache_key = "model x, version 1";
+  SweepStats st;
+  const auto first = run_sweep(s, solve, {}, run, &st);
+  CHECK(calls == 6);
+  CHECK(st.lines_from_cache == 0);
+  const auto again = run_sweep(s, solve, {}, run, &st);
+  CHECK(calls == 6);  // nothing solved
+  CHECK(st.lines == 2);
+  CHECK(st.lines_from_cache == 2);
+  CHECK(again == first);
+  // A refined sweep: the line a = 2 is reused at its new position, a = 3 is solved.
+  s.axes = {{"a", {3, 2}}, {"t", {1, 2, 3}}};
+  const auto refined = run_sweep(s, solve, {}, run, &st);
+  CHECK(calls == 9);
+  CHECK(st.lines_from_cache == 1);
+  CHECK(refined[3]["chain"] == first[3]["chain"]);
+  CHECK(refined[3]["sweep_index"] == 3);
+  CHECK(refined[4]["warm_start_from"] == 3);
+  // Another key (e.g. another tool version or parameter): no reuse.
+  run.cache_key = "model x, version 2";
+  (void)run_sweep(s, solve, {}, run, &st);
+  CHECK(calls == 15);
+  fs::remove_all(dir);
 }

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <tuple>
@@ -28,6 +29,7 @@ struct CommonOptions {
   // simulation shortcuts (--d, --seeds, --seed, --threads) → the "simulation" object
   std::vector<std::pair<std::string, long long>> sim;
   std::string shard;     // --shard i/N
+  bool no_cache = false;  // --no-cache
   int sweep_threads = 1;  // independent sweep lines on threads (solve: --threads, default all cores)
 };
 
@@ -35,6 +37,11 @@ hdflow::SweepRun sweep_run(const CommonOptions& o) {
   hdflow::SweepRun r;
   r.threads = o.sweep_threads;
   if (!o.shard.empty()) std::tie(r.shard_index, r.shard_count) = hdflow::parse_shard(o.shard);
+  if (!o.no_cache) {  // $HDFLOW_CACHE, else $XDG_CACHE_HOME/hdflow, else ~/.cache/hdflow
+    if (const char* c = std::getenv("HDFLOW_CACHE"); c && *c) r.cache_dir = c;
+    else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) r.cache_dir = std::string(x) + "/hdflow";
+    else if (const char* h = std::getenv("HOME"); h && *h) r.cache_dir = std::string(h) + "/.cache/hdflow";
+  }
   return r;
 }
 
@@ -211,6 +218,7 @@ int main(int argc, char** argv) {
     sub->add_option("-o,--output", o.output, std::string("output table (JSON) of the ") + what + "; - for stdout (default)");
     sub->add_flag("-q,--quiet", o.quiet, "no progress, no summary");
     sub->add_option("--shard", o.shard, "run only the i-th of N slices of the sweep (i/N, 0 <= i < N); join with hdflow merge");
+    sub->add_flag("--no-cache", o.no_cache, "solve every line, even if the result cache ($HDFLOW_CACHE or ~/.cache/hdflow) has it");
   };
   auto* solve = app.add_subcommand("solve", "solve a model's theory at a point or over a sweep");
   add_common(solve, so, model, "theory");
@@ -240,6 +248,7 @@ int main(int argc, char** argv) {
   run->add_option("-o,--output", ro.output, "output table (default: the scenario's output)");
   run->add_flag("-q,--quiet", ro.quiet, "no progress, no summary");
   run->add_option("--shard", ro.shard, "run only the i-th of N slices of the sweep (i/N); output name gets .shardIofN");
+  run->add_flag("--no-cache", ro.no_cache, "solve every line, even if the result cache has it");
   ro.sweep_threads = 0;
   run->add_option("--threads", ro.sweep_threads, "independent sweep lines on threads for solve scenarios (0, default: all cores)");
 

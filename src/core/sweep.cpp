@@ -4,7 +4,10 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -166,8 +169,51 @@ SweepSpec SweepSpec::from_json(const Json& j) {
   return s;
 }
 
+std::string content_hash(const std::string& text) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+namespace {
+// The cached rows of a line, without the position-dependent "sweep_index" / "warm_start_from"; the file holds the
+// full key text, compared on read (a hash collision is then a miss).
+std::optional<std::vector<Json>> cache_get(const std::string& dir, const std::string& key) {
+  const std::filesystem::path f = std::filesystem::path(dir) / (content_hash(key) + ".json");
+  std::ifstream in(f);
+  if (!in) return std::nullopt;
+  try {
+    const Json j = Json::parse(in);
+    if (j.at("key").get<std::string>() != key) return std::nullopt;
+    return j.at("rows").get<std::vector<Json>>();
+  } catch (const std::exception&) {
+    return std::nullopt;  // unreadable entries are misses (and get rewritten)
+  }
+}
+void cache_put(const std::string& dir, const std::string& key, const std::vector<Json>& rows) {
+  try {
+    std::filesystem::create_directories(dir);
+    const std::filesystem::path f = std::filesystem::path(dir) / (content_hash(key) + ".json");
+    const std::filesystem::path tmp = f.string() + ".tmp" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    {
+      std::ofstream out(tmp);
+      out << Json{{"key", key}, {"rows", rows}}.dump();
+      if (!out) return;
+    }
+    std::filesystem::rename(tmp, f);  // atomic: readers see the old entry or the whole new one
+  } catch (const std::exception&) {
+    // a cache that cannot be written is no cache; the run's result is unaffected
+  }
+}
+}  // namespace
+
 std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, const ProgressCallback& progress,
-                            const SweepRun& run) {
+                            const SweepRun& run, SweepStats* stats) {
   const std::size_t total = spec.size();
   const std::size_t line_length = spec.axes.empty() ? 1 : spec.axes.back().values.size();
   const std::size_t lines = total / line_length;
@@ -177,13 +223,41 @@ std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, con
   const std::size_t todo = mine.size() * line_length;
   std::vector<std::vector<Json>> rows_of(mine.size());
   std::atomic<bool> abort{false};
-  std::atomic<std::size_t> next{0}, done{0};
+  std::atomic<std::size_t> next{0}, done{0}, from_cache{0};
   std::mutex progress_mutex;
   std::exception_ptr failure;
   auto worker = [&]() {
     try {
       for (std::size_t k = next++; k < mine.size() && !abort; k = next++) {
         const std::size_t first = mine[k] * line_length;
+        std::string line_key;
+        if (!run.cache_dir.empty()) {
+          Json points = Json::array();
+          for (std::size_t i = first; i < first + line_length; ++i) {
+            Json pt = Json::object();
+            for (const auto& [name, v] : spec.point(i)) pt[name] = v;
+            points.push_back(pt);
+          }
+          line_key = run.cache_key + "\n" + points.dump();
+          if (auto hit = cache_get(run.cache_dir, line_key)) {
+            // Re-attach the positions: rows of point j of the line carry "line_offset" j.
+            for (auto& row : *hit) {
+              const std::size_t i = first + row.value("line_offset", std::size_t{0});
+              row.erase("line_offset");
+              row["sweep_index"] = i;
+              row["warm_start_from"] = row.value("warm", false) ? Json(i - 1) : Json(nullptr);
+              row.erase("warm");
+              rows_of[k].push_back(std::move(row));
+            }
+            ++from_cache;
+            const std::size_t n = (done += line_length);
+            if (progress) {
+              std::lock_guard<std::mutex> lock(progress_mutex);
+              if (progress(n, todo) == Progress::Abort) abort = true;
+            }
+            continue;
+          }
+        }
         Eigen::VectorXd state;
         for (std::size_t i = first; i < first + line_length && !abort; ++i) {
           const bool warm = i > first && state.size() > 0;
@@ -206,6 +280,18 @@ std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, con
             if (progress(n, todo) == Progress::Abort) abort = true;
           }
         }
+        if (!line_key.empty() && !abort && rows_of[k].size() >= line_length) {
+          std::vector<Json> store;
+          for (const auto& row : rows_of[k]) {
+            Json r = row;
+            r["line_offset"] = r["sweep_index"].get<std::size_t>() - first;
+            r["warm"] = !r["warm_start_from"].is_null();
+            r.erase("sweep_index");
+            r.erase("warm_start_from");
+            store.push_back(std::move(r));
+          }
+          cache_put(run.cache_dir, line_key, store);
+        }
       }
     } catch (...) {
       std::lock_guard<std::mutex> lock(progress_mutex);
@@ -223,6 +309,7 @@ std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, con
     for (auto& th : pool) th.join();
   }
   if (failure) std::rethrow_exception(failure);
+  if (stats) *stats = SweepStats{mine.size(), from_cache.load()};
   std::vector<Json> rows;
   for (auto& r : rows_of)
     for (auto& row : r) rows.push_back(std::move(row));

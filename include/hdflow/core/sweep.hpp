@@ -67,6 +67,24 @@ struct SweepRun {
   int threads = 1;
   int shard_index = 0;
   int shard_count = 1;
+  /// Result cache: a folder (empty: none). A finished line is stored under a content hash of `cache_key`
+  /// (everything its rows depend on besides the points: resolved input without the sweep, tool version) and
+  /// the line's points; a later run with the same key and points reuses the rows instead of solving.
+  std::string cache_dir;
+  std::string cache_key;
+
+  static SweepRun on(int threads, int shard_index = 0, int shard_count = 1) {
+    SweepRun r;
+    r.threads = threads;
+    r.shard_index = shard_index;
+    r.shard_count = shard_count;
+    return r;
+  }
+};
+
+/// Lines of the last run_sweep call served from the cache (reported in the table by the registry).
+struct SweepStats {
+  std::size_t lines = 0, lines_from_cache = 0;
 };
 
 /// Runs the sweep with continuation along each line; rows gain "sweep_index" (the point's index) and
@@ -74,7 +92,10 @@ struct SweepRun {
 /// The solver must be thread-safe when run.threads != 1. The progress callback is called under a lock.
 /// Returns the rows solved before an Abort (the caller decides what to do with a partial sweep).
 std::vector<Json> run_sweep(const SweepSpec& spec, const PointSolver& solve, const ProgressCallback& progress = {},
-                            const SweepRun& run = {});
+                            const SweepRun& run = {}, SweepStats* stats = nullptr);
+
+/// 64-bit FNV-1a of a text, as 16 hex digits (the cache's content address).
+std::string content_hash(const std::string& text);
 
 /// "i/N" → (i, N) with 0 ≤ i < N; throws InputError naming `--shard`.
 std::pair<int, int> parse_shard(const std::string& text);
