@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hdflow needs, only those missing (Debian 12; run as root).
-# Usage: scripts/ensure-deps.sh [build|plot]...   (default: build plot)
+# Usage: scripts/ensure-deps.sh [build|plot|python]...   (default: build plot)
 set -euo pipefail
 want=()
 for what in "${@:-build plot}"; do
@@ -8,7 +8,8 @@ for what in "${@:-build plot}"; do
     case "$w" in
       build) want+=(g++ make cmake libeigen3-dev libgsl-dev libboost-dev nlohmann-json3-dev doctest-dev libcli11-dev) ;;
       plot)  want+=(python3-matplotlib python3-numpy) ;;
-      *) echo "ensure-deps: unknown group '$w' (allowed: build, plot)" >&2; exit 2 ;;
+      python) want+=(pybind11-dev python3-dev) ;;
+      *) echo "ensure-deps: unknown group '$w' (allowed: build, plot, python)" >&2; exit 2 ;;
     esac
   done
 done
