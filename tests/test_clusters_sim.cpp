@@ -15,6 +15,34 @@ using namespace hdflow::clusters;
 
 namespace {
 SgdParams fig1() { return fig1_setting(60); }
+
+// One SGD run (seed 1) at d = 2000 against the ODEs at τ = 0.5 and 1, with the brief's §10.6 one-seed tolerances:
+// M 0.08, off-diagonal M 0.15, Q 0.06, b 2e−3.
+void check_sgd_against_odes(const SgdParams& P) {
+  SgdSimOptions o;
+  o.d = 2000;
+  for (double t1 : {0.5, 1.0}) {
+    const SgdState th = integrate_sgd(P, informed_start(P), 0, t1, 0, Scheme::rk8pd, 1e-10);
+    const SgdState sim = simulate_sgd_run(P, t1, o, 1);
+    const Eigen::MatrixXd dM = sim.M() - th.M(), dQ = sim.Q() - th.Q();
+    CAPTURE(t1);
+    CHECK(std::abs(dM(0, 0)) < 0.08);
+    CHECK(std::abs(dM(1, 1)) < 0.08);
+    CHECK(std::abs(dM(2, 0)) < 0.08);
+    CHECK(std::abs(dM(0, 1)) < 0.15);
+    CHECK(std::abs(dM(1, 0)) < 0.15);
+    CHECK(dQ.cwiseAbs().maxCoeff() < 0.06);
+    CHECK(std::abs(sim.b - th.b) < 2e-3);
+  }
+}
+
+// A unit direction in R^d orthogonal to the rows of W.
+Eigen::VectorXd orthogonal_to_rows(const Eigen::MatrixXd& W) {
+  Eigen::VectorXd u = Eigen::VectorXd::Zero(W.cols());
+  u[W.cols() - 1] = 1;
+  u -= W.transpose() * (W * W.transpose()).ldlt().solve(W * u);
+  return u / u.norm();
+}
 }  // namespace
 
 TEST_CASE("embedded means realise the Gram matrices, per spectral block") {
@@ -32,46 +60,14 @@ TEST_CASE("embedded means realise the Gram matrices, per spectral block") {
 }
 
 TEST_CASE("online SGD at d = 2000 follows the ODEs within the brief's one-seed tolerance (§10.6)") {
-  // Fig. 1 setting, seed 1, one run per τ; tolerances M 0.08, off-diagonal M 0.15, Q 0.06, b 2e−3.
-  const SgdParams P = fig1();
-  SgdSimOptions o;
-  o.d = 2000;
-  SgdState th = informed_start(P);
-  double tau = 0;
-  for (double t1 : {0.5, 1.0}) {
-    th = integrate_sgd(P, th, tau, t1, 0.01, Scheme::rk4);
-    tau = t1;
-    const SgdState sim = simulate_sgd_run(P, t1, o, 1);
-    const Eigen::MatrixXd dM = sim.M() - th.M(), dQ = sim.Q() - th.Q();
-    CAPTURE(t1);
-    CHECK(std::abs(dM(0, 0)) < 0.08);
-    CHECK(std::abs(dM(1, 1)) < 0.08);
-    CHECK(std::abs(dM(2, 0)) < 0.08);
-    CHECK(std::abs(dM(0, 1)) < 0.15);
-    CHECK(std::abs(dM(1, 0)) < 0.15);
-    CHECK(dQ.cwiseAbs().maxCoeff() < 0.06);
-    CHECK(std::abs(sim.b - th.b) < 2e-3);
-  }
+  check_sgd_against_odes(fig1());  // Fig. 1 setting, tanh
 }
 
 TEST_CASE("ReLU: online SGD at d = 2000 follows the ODEs (same tolerances)") {
-  // ReLU units, Fig. 1 data and start, seed 1; the ODEs' δ term of σ'' included (equations/clusters-sgd.md §4).
+  // ReLU units, Fig. 1 data and start; the ODEs' δ term of σ'' included (equations/clusters-sgd.md §3).
   SgdParams P = fig1();
   P.activation = Activation::relu;
-  SgdSimOptions o;
-  o.d = 2000;
-  for (double t1 : {0.5, 1.0}) {
-    const SgdState th = integrate_sgd(P, informed_start(P), 0, t1, 0, Scheme::rk8pd, 1e-10);
-    const SgdState sim = simulate_sgd_run(P, t1, o, 1);
-    const Eigen::MatrixXd dM = sim.M() - th.M(), dQ = sim.Q() - th.Q();
-    CAPTURE(t1);
-    CHECK(std::abs(dM(0, 0)) < 0.08);
-    CHECK(std::abs(dM(1, 1)) < 0.08);
-    CHECK(std::abs(dM(0, 1)) < 0.15);
-    CHECK(std::abs(dM(1, 0)) < 0.15);
-    CHECK(dQ.cwiseAbs().maxCoeff() < 0.06);
-    CHECK(std::abs(sim.b - th.b) < 2e-3);
-  }
+  check_sgd_against_odes(P);
 }
 
 TEST_CASE("d-dimensional particles reproduce the projected law of the trained network (§5.2 identity)") {
@@ -106,11 +102,7 @@ TEST_CASE("d-dimensional particles reproduce the projected law of the trained ne
   CHECK(std::abs(v1 - L.var[0]) < 4 * L.var[0] * std::sqrt(2.0 / particles) + 0.02 * L.var[0]);
   CHECK(std::abs(v2 - L.var[1]) < 4 * L.var[1] * std::sqrt(2.0 / particles) + 0.02 * L.var[1]);
   // A direction orthogonal to the rows of W keeps the bulk: variance A_T(b)².
-  Eigen::VectorXd u = Eigen::VectorXd::Zero(d);
-  u[d - 1] = 1;
-  u -= W.transpose() * (W * W.transpose()).ldlt().solve(W * u);
-  u /= u.norm();
-  const Eigen::VectorXd yu = X * u;
+  const Eigen::VectorXd yu = X * orthogonal_to_rows(W);
   const double A = euler_amplitude(b, T);
   CHECK(std::abs(yu.squaredNorm() / particles / (A * A) - 1) < 4 * std::sqrt(2.0 / particles));
 }
@@ -152,11 +144,7 @@ TEST_CASE("stochastic sampler: d-dimensional particles follow the latent SDE and
   CHECK(std::abs(v1 - L.var[0]) < 4 * L.var[0] * std::sqrt(2.0 / particles) + 4 * L.var_err[0]);
   CHECK(std::abs(v2 - L.var[1]) < 4 * L.var[1] * std::sqrt(2.0 / particles) + 4 * L.var_err[1]);
   // Orthogonal to W: variance v⊥ of the discrete recursion, here not A_T(b)² (the noise refills the bulk).
-  Eigen::VectorXd u = Eigen::VectorXd::Zero(d);
-  u[d - 1] = 1;
-  u -= W.transpose() * (W * W.transpose()).ldlt().solve(W * u);
-  u /= u.norm();
-  const Eigen::VectorXd yu = X * u;
+  const Eigen::VectorXd yu = X * orthogonal_to_rows(W);
   CHECK(std::abs(yu.squaredNorm() / particles / L.v_perp - 1) < 4 * std::sqrt(2.0 / particles));
   const double A = euler_amplitude(b, T);
   CHECK(std::abs(L.v_perp - A * A) > 0.2 * A * A);
