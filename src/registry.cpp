@@ -429,6 +429,13 @@ std::vector<ModelInfo> make_models() {
       row["active_units"] = L.active_units;
       row["diagonal"] = L.diagonal;
       if (!L.mean_err.empty()) row["v_perp"] = L.v_perp;
+      bool finite = std::isfinite(L.amplitude);
+      for (std::size_t p = 0; p < L.mean.size(); ++p)
+        finite = finite && std::isfinite(L.mean[p]) && std::isfinite(L.abs_mean[p]) && std::isfinite(L.var[p]) && std::isfinite(L.m4[p]);
+      if (!finite && row["status"] == "converged") {  // e.g. an explicit sampler step unstable for a stiff eps_t
+        row["status"] = "non_finite";
+        row["error"] = "generated law not finite (sampler unstable: lower sde_eps, raise sde_power or T)";
+      }
       for (std::size_t p = 0; p < L.mean.size(); ++p) {
         const std::string y = "y" + std::to_string(p + 1) + "_";
         row[y + "mean"] = L.mean[p];

@@ -94,6 +94,13 @@ TEST_CASE("a numerical breakdown is a row status with exit 0, never an abort or 
   CHECK(hdflow::validate_table(doc).empty());
   CHECK(doc["rows"][0]["status"] == "non_finite");
   CHECK(r.out.find("NaN") == std::string::npos);
+  // A stiff stochastic sampler (constant eps = 50: eps/alpha^2 ~ 5e5 at the cutoff) blows up: a row status too.
+  const Run s = run_cli("solve clusters.generate --set tau=1 --set sde_eps=50 --set sde_power=0 --set sampler=exact "
+                        "--set sde_particles=1000 --no-cache -q -o -");
+  REQUIRE(s.code == 0);
+  const Json g = Json::parse(s.out);
+  CHECK(g["rows"][0]["status"] == "non_finite");
+  CHECK(g["rows"][0]["error"].get<std::string>().find("sde_eps") != std::string::npos);
 }
 
 TEST_CASE("the default scenario runs and its table carries the plot spec") {
