@@ -471,7 +471,9 @@ std::vector<ModelInfo> make_models() {
                                                     params.value("points", 81));
       PointResult out{{}, state, {}};
       for (std::size_t i = 0; i < grid.size(); ++i) {
-        Json row = {{"y1", grid[i][0]}, {"y2", grid[i][1]}, {"density", grid[i][2]}, {"b", s.b}, {"status", "converged"}};
+        const bool finite = std::isfinite(grid[i][2]) && std::isfinite(s.b);
+        Json row = {{"y1", grid[i][0]}, {"y2", grid[i][1]}, {"density", grid[i][2]}, {"b", s.b},
+                    {"status", finite ? "converged" : "non_finite"}};
         (i == 0 ? out.row : out.more_rows.emplace_back()) = std::move(row);
       }
       return out;
