@@ -9,6 +9,7 @@
 #include "hdflow/clusters/generate.hpp"
 #include "hdflow/clusters/params.hpp"
 #include "hdflow/clusters/sim.hpp"
+#include "hdflow/core/gsl_errors.hpp"
 #include "hdflow/core/status.hpp"
 #include "hdflow/version.hpp"
 #include "hdflow/twomode/phase1.hpp"
@@ -637,6 +638,7 @@ Json resolve_input(const Json& config_in, const std::string& kind_in) {
 }
 
 Table solve(const Json& input, const ProgressCallback& progress, const SweepRun& run) {
+  gsl_errors_off();  // before any thread starts: GSL failures are statuses, never an abort
   const auto t0 = std::chrono::steady_clock::now();
   const ModelInfo& m = find_model(input.at("model").get<std::string>());
   const SweepSpec sweep = SweepSpec::from_json(input.at("sweep"));

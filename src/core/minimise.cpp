@@ -1,4 +1,5 @@
 #include "hdflow/core/minimise.hpp"
+#include "hdflow/core/gsl_errors.hpp"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>
@@ -43,7 +44,7 @@ MinimiseReport minimise_bfgs(const Objective& f, Eigen::VectorXd& x, double grad
   for (std::size_t i = 0; i < n; ++i) gsl_vector_set(v.get(), i, x[static_cast<Eigen::Index>(i)]);
   std::unique_ptr<gsl_multimin_fdfminimizer, decltype(&gsl_multimin_fdfminimizer_free)> s(
       gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, n), &gsl_multimin_fdfminimizer_free);
-  gsl_error_handler_t* old = gsl_set_error_handler_off();  // the library never aborts
+  gsl_errors_off();  // failures are statuses, never an abort (core/gsl_errors.hpp)
   MinimiseReport rep;
   gsl_multimin_fdfminimizer_set(s.get(), &fun, v.get(), initial_step, 0.1);
   for (rep.iterations = 0; rep.iterations < max_iterations; ++rep.iterations) {
@@ -52,7 +53,6 @@ MinimiseReport minimise_bfgs(const Objective& f, Eigen::VectorXd& x, double grad
     for (std::size_t i = 0; i < n; ++i) gmax = std::max(gmax, std::abs(gsl_vector_get(s->gradient, i)));
     if (gmax < grad_tol) break;
   }
-  gsl_set_error_handler(old);
   for (std::size_t i = 0; i < n; ++i) x[static_cast<Eigen::Index>(i)] = gsl_vector_get(s->x, i);
   rep.value = s->f;
   rep.grad_norm = 0.0;

@@ -1,4 +1,5 @@
 #include "hdflow/core/ode.hpp"
+#include "hdflow/core/gsl_errors.hpp"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_odeiv2.h>
@@ -32,7 +33,7 @@ OdeResult integrate_adaptive(const OdeRhs& f, double t0, const Eigen::VectorXd& 
   std::unique_ptr<gsl_odeiv2_driver, decltype(&gsl_odeiv2_driver_free)> drv(
       gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, opt.initial_step, opt.abs_tol, opt.rel_tol),
       &gsl_odeiv2_driver_free);
-  gsl_error_handler_t* old = gsl_set_error_handler_off();
+  gsl_errors_off();  // failures are statuses, never an abort (core/gsl_errors.hpp)
   OdeResult r;
   std::vector<double> y(y0.data(), y0.data() + y0.size());
   double t = t0;
@@ -48,7 +49,6 @@ OdeResult integrate_adaptive(const OdeRhs& f, double t0, const Eigen::VectorXd& 
     r.times.push_back(target);
     r.states.emplace_back(Eigen::Map<const Eigen::VectorXd>(y.data(), y0.size()));
   }
-  gsl_set_error_handler(old);
   return r;
 }
 

@@ -1,5 +1,6 @@
 // d → ∞ theory of the cumulant module (brief mixed-cumulant.md §2–§4; equations/cumulant.md).
 #include "hdflow/cumulant/theory.hpp"
+#include "hdflow/core/gsl_errors.hpp"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -346,7 +347,7 @@ Passage hitting_time(const Model& M, double delta, const Eigen::Vector2d& alpha0
                                                                               &gsl_odeiv2_control_free);
   std::unique_ptr<gsl_odeiv2_evolve, decltype(&gsl_odeiv2_evolve_free)> evo(gsl_odeiv2_evolve_alloc(2),
                                                                            &gsl_odeiv2_evolve_free);
-  gsl_error_handler_t* old = gsl_set_error_handler_off();
+  gsl_errors_off();  // failures are statuses, never an abort (core/gsl_errors.hpp)
   double t = 0, h = 1e-3;
   std::array<double, 2> y{alpha0[0], alpha0[1]};
   while (t < t_max) {
@@ -393,7 +394,6 @@ Passage hitting_time(const Model& M, double delta, const Eigen::Vector2d& alpha0
     P.reached = true;
     break;
   }
-  gsl_set_error_handler(old);
   if (!P.reached) P.t = t;
   return P;
 }
