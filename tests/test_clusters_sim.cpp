@@ -36,6 +36,19 @@ void check_sgd_against_odes(const SgdParams& P) {
   }
 }
 
+// The network both particle tests move samples with: trained by online SGD to τ = 1 (seed 2), and its own statistics.
+struct Network {
+  Eigen::MatrixXd W, mu;
+  double b = 0;
+  SgdState st;
+};
+Network network_at_tau1(const SgdParams& P, const SgdSimOptions& o) {
+  Network n;
+  simulate_sgd_weights(P, 1.0, o, 2, n.W, n.b, n.mu);
+  n.st = statistics_of(P, n.W, n.b, n.mu);
+  return n;
+}
+
 // A unit direction in R^d orthogonal to the rows of W.
 Eigen::VectorXd orthogonal_to_rows(const Eigen::MatrixXd& W) {
   Eigen::VectorXd u = Eigen::VectorXd::Zero(W.cols());
@@ -77,10 +90,10 @@ TEST_CASE("d-dimensional particles reproduce the projected law of the trained ne
   const SgdParams P = fig1();
   SgdSimOptions o;
   o.d = 500;
-  Eigen::MatrixXd W, mu;
-  double b = 0;
-  simulate_sgd_weights(P, 1.0, o, 2, W, b, mu);
-  const SgdState st = statistics_of(P, W, b, mu);
+  const Network net = network_at_tau1(P, o);
+  const Eigen::MatrixXd &W = net.W, &mu = net.mu;
+  const double b = net.b;
+  const SgdState& st = net.st;
   const int d = o.d, particles = 4000, T = 100;
   const double sd = std::sqrt(static_cast<double>(d));
   auto rng = sim::stream(7, 1);
@@ -114,10 +127,10 @@ TEST_CASE("stochastic sampler: d-dimensional particles follow the latent SDE and
   const SgdParams P = fig1();
   SgdSimOptions o;
   o.d = 500;
-  Eigen::MatrixXd W, mu;
-  double b = 0;
-  simulate_sgd_weights(P, 1.0, o, 2, W, b, mu);
-  const SgdState st = statistics_of(P, W, b, mu);
+  const Network net = network_at_tau1(P, o);
+  const Eigen::MatrixXd &W = net.W, &mu = net.mu;
+  const double b = net.b;
+  const SgdState& st = net.st;
   const int d = o.d, particles = 4000, T = 100;
   const double sd = std::sqrt(static_cast<double>(d)), h = 1.0 / T;
   auto rng = sim::stream(8, 1);
