@@ -33,17 +33,17 @@ Eigen::MatrixXd pinv_sym(const Eigen::MatrixXd& A) {
   return es.eigenvectors() * inv.asDiagonal() * es.eigenvectors().transpose();
 }
 
-Setup make_setup(const SgdParams& P, const SgdState& st) {
+Setup make_setup(const FieldLaw& F) {
   Setup S;
-  S.K = P.K();
-  S.r = P.r;
-  S.al = 1 - P.t;
-  S.be = P.t;
-  S.b = st.b;
-  S.cb = 1 - st.b * S.be;
-  S.M = st.M();
-  S.Q = st.Q();
-  S.Qt = st.Qt(P);
+  S.K = static_cast<int>(F.pi.size());
+  S.r = static_cast<int>(F.Q.rows());
+  S.al = 1 - F.t;
+  S.be = F.t;
+  S.b = F.b;
+  S.cb = 1 - F.b * S.be;
+  S.M = F.M;
+  S.Q = F.Q;
+  S.Qt = F.Qt;
   S.Om = S.be * S.be * S.Qt + S.al * S.al * S.Q;  // Ω = β²Q̃ + α²Q
   const Eigen::MatrixXd Oi = pinv_sym(S.Om);
   const Eigen::MatrixXd G1 = S.be * S.Qt * Oi, G0 = S.al * S.Q * Oi;  // E[λ¹|ω] − M_c = G1 Δω, E[λ⁰|ω] = G0 Δω
@@ -113,7 +113,7 @@ void kinked_nodes(const Eigen::VectorXd& mean, const Eigen::MatrixXd& L, int n, 
   level(0, 1.0);
 }
 
-void act(const SgdParams& P, double x, double& f, double& f1, double& f2) { activation_eval(P.activation, x, f, f1, f2); }
+void act(const FieldLaw& P, double x, double& f, double& f1, double& f2) { activation_eval(P.activation, x, f, f1, f2); }
 
 // ---------- factorised route (Ω diagonal) ----------
 
@@ -121,7 +121,7 @@ void act(const SgdParams& P, double x, double& f, double& f1, double& f2) { acti
 // the unit's 1-D rule (an average needs about twenty of the seventy).
 class UnitMoments {
  public:
-  UnitMoments(const SgdParams& P, double m, double s) : m_(m), relu_(P.activation == Activation::relu) {
+  UnitMoments(const FieldLaw& P, double m, double s) : m_(m), relu_(P.activation == Activation::relu) {
     static gauss::TanhLineQuadrature tanh_line(gauss::TanhLineOptions{1e-13, 9.0, 0.45});
     gauss::Rule1D own;
     const gauss::Rule1D* rule = nullptr;
@@ -223,7 +223,7 @@ double product(const std::vector<UnitMoments>& mom, std::initializer_list<Fac> f
   return out;
 }
 
-void factorised_cluster(const SgdParams& P, const Setup& Z, int c, ClusterAverages& C, Eigen::MatrixXd& sa,
+void factorised_cluster(const FieldLaw& P, const Setup& Z, int c, ClusterAverages& C, Eigen::MatrixXd& sa,
                         Eigen::MatrixXd& d1aw, Eigen::MatrixXd& e2, Eigen::MatrixXd& e3) {
   const int r = Z.r;
   std::vector<UnitMoments> mom;
@@ -310,7 +310,7 @@ double relu_delta_term(const Setup& Z, int c, int g) {
   return dens * sum;
 }
 
-void tensor_cluster(const SgdParams& P, const Setup& Z, int c, const Eigen::MatrixXd& root, std::mt19937_64* mc,
+void tensor_cluster(const FieldLaw& P, const Setup& Z, int c, const Eigen::MatrixXd& root, std::mt19937_64* mc,
                     int mc_samples, bool joint, ClusterAverages& C, Eigen::MatrixXd& sa, Eigen::MatrixXd& d1aw, Eigen::MatrixXd& e2,
                     Eigen::MatrixXd& e3) {
   const int r = Z.r;
@@ -403,8 +403,35 @@ void tensor_cluster(const SgdParams& P, const Setup& Z, int c, const Eigen::Matr
 
 }  // namespace
 
+FieldLaw field_law(const SgdParams& P, const SgdState& st) {
+  FieldLaw F;
+  F.pi = P.pi;
+  F.M = st.M();
+  F.Q = st.Q();
+  F.Qt = st.Qt(P);
+  F.b = st.b;
+  F.t = P.t;
+  F.activation = P.activation;
+  F.nodes = P.nodes;
+  F.quadrature = P.quadrature;
+  return F;
+}
+
 Averages sgd_averages(const SgdParams& P, const SgdState& st, std::mt19937_64* mc, int mc_samples, bool joint) {
-  const Setup Z = make_setup(P, st);
+  return field_averages(field_law(P, st), mc, mc_samples, joint);
+}
+
+double probe_D(const FieldLaw& F, const ClusterAverages& C, int g, double theta, const Eigen::VectorXd& c0,
+               const Eigen::VectorXd& c1) {
+  const double al = 1 - F.t, be = F.t, b = F.b, cb = 1 - b * be;
+  double out = cb * theta * C.s[g] + 2 * (cb * be * c1[g] - b * al * al * c0[g]) * C.d1[g] - c0.dot(C.ss.row(g).transpose()) -
+               be * theta * C.d1a[g] - (al * al * c0[g] + be * be * c1[g]) * C.d2a[g];
+  for (Eigen::Index e = 0; e < c0.size(); ++e) out -= (al * al * c0[e] + be * be * c1[e]) * F.Q(g, e) * C.d1d1(g, e);
+  return out;
+}
+
+Averages field_averages(const FieldLaw& P, std::mt19937_64* mc, int mc_samples, bool joint) {
+  const Setup Z = make_setup(P);
   const int r = Z.r;
   Averages A;
   A.sa = A.d1aw = A.E1 = A.E2 = A.E3 = Eigen::MatrixXd::Zero(r, r);

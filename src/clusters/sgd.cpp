@@ -139,16 +139,14 @@ double b_closed_form(const SgdParams& P, double b0, double tau) {
 
 namespace {
 
-// The probe drift operator of brief §3.2 for unit γ and cluster c:
-// D_γ[θ, c⁰, c¹]_c = (1 − bβ)θ Eσ_γ + 2[(1 − bβ)βc¹_γ − bα²c⁰_γ] Eσ'_γ − Σ_δ c⁰_δ Eσ_γσ_δ − βθ Eσ'_γA_γ
-//                   − (α²c⁰_γ + β²c¹_γ) Eσ''_γA_γ − Σ_δ (α²c⁰_δ + β²c¹_δ) Q_γδ Eσ'_γσ'_δ.
+// The probe operator D of brief §3.2 (clusters/averages.hpp: probe_D) at the state's b and Q.
 double D(const SgdParams& P, double b, const Eigen::MatrixXd& Q, const ClusterAverages& C, int g, double theta,
          const Eigen::VectorXd& c0, const Eigen::VectorXd& c1) {
-  const double al = 1 - P.t, be = P.t, cb = 1 - b * be;
-  double out = cb * theta * C.s[g] + 2 * (cb * be * c1[g] - b * al * al * c0[g]) * C.d1[g] - c0.dot(C.ss.row(g).transpose()) -
-               be * theta * C.d1a[g] - (al * al * c0[g] + be * be * c1[g]) * C.d2a[g];
-  for (Eigen::Index e = 0; e < c0.size(); ++e) out -= (al * al * c0[e] + be * be * c1[e]) * Q(g, e) * C.d1d1(g, e);
-  return out;
+  FieldLaw F;
+  F.t = P.t;
+  F.b = b;
+  F.Q = Q;
+  return probe_D(F, C, g, theta, c0, c1);
 }
 
 // L⁽ˢ⁾_γδ = Σ_c π_c D_γ[m⁽ˢ⁾_cδ, q⁽ˢ⁾_δ·, λ_s q⁽ˢ⁾_δ·]_c (brief §3.3 note, §3.4).

@@ -36,6 +36,33 @@ struct Averages {
   bool factorised = false;     ///< which route was taken
 };
 
+/// The Gaussian law of the local fields that every average is taken over (brief §3.1): components c with weights
+/// π_c, λ¹ | c ~ N(M_c·, Q̃) and λ⁰ ~ N(0, Q) independent, ω = αλ⁰ + βλ¹ (α = 1 − t, β = t), and the network's
+/// (Q, b) in A = bαλ⁰ − (1 − bβ)λ¹ + Qσ(ω). For clusters.sgd the components are the K clusters (field_law);
+/// the retraining closure (brief §7.2, clusters/closure.hpp) has one component per outer node Z of the parent's
+/// latent law, M_c· = (RQ_g⁻¹Z)ᵀ and Q̃ = v_g(Q − RQ_g⁻¹Rᵀ).
+struct FieldLaw {
+  std::vector<double> pi;
+  Eigen::MatrixXd M, Q, Qt;
+  double b = 0;
+  double t = 0.7;
+  Activation activation = Activation::tanh;
+  int nodes = 100;
+  Quadrature quadrature = Quadrature::automatic;
+};
+
+/// The field law of the K-cluster target at state `st` (M = Σ_s m⁽ˢ⁾, Q̃ = Σ_s λ_s q⁽ˢ⁾).
+FieldLaw field_law(const SgdParams& P, const SgdState& st);
+
+/// All averages over the law F (same routes, same meaning as sgd_averages).
+Averages field_averages(const FieldLaw& F, std::mt19937_64* mc = nullptr, int mc_samples = 0, bool joint = false);
+
+/// The probe drift operator of brief §3.2 for unit γ on component c (averages C of field_averages(F)):
+/// D_γ[θ, c⁰, c¹] = (1 − bβ)θ Eσ_γ + 2[(1 − bβ)βc¹_γ − bα²c⁰_γ] Eσ'_γ − Σ_δ c⁰_δ Eσ_γσ_δ − βθ Eσ'_γA_γ
+///                 − (α²c⁰_γ + β²c¹_γ) Eσ''_γA_γ − Σ_δ (α²c⁰_δ + β²c¹_δ) Q_γδ Eσ'_γσ'_δ.
+double probe_D(const FieldLaw& F, const ClusterAverages& C, int g, double theta, const Eigen::VectorXd& c0,
+               const Eigen::VectorXd& c1);
+
 /// All averages at state `st`. `mc`: the benchmark's Monte-Carlo route with `mc_samples` fresh draws per
 /// cluster (smooth activations only); the theory never uses it. `joint`: draw (λ¹, λ⁰) in 2r dimensions as the
 /// notebooks do, instead of ω in r dimensions after the conditioning of §4.1.
