@@ -2,6 +2,7 @@
 // equations/clusters-sgd.md §4). See include/hdflow/clusters/averages.hpp for the three routes.
 #include "hdflow/clusters/averages.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <initializer_list>
@@ -209,7 +210,9 @@ struct Term {
 };
 
 // E Π_j f_j(ω_{u_j}) = Π over units of that unit's moment (the units are independent given the cluster).
-double product(const std::vector<UnitMoments>& mom, std::initializer_list<Fac> fs) {
+using Moments = std::vector<const UnitMoments*>;  // one per unit, for one component
+
+double product(const Moments& mom, std::initializer_list<Fac> fs) {
   std::array<std::array<int, 4>, 4> cnt{};
   std::array<bool, 4> used{};
   for (const Fac& f : fs) {
@@ -219,16 +222,13 @@ double product(const std::vector<UnitMoments>& mom, std::initializer_list<Fac> f
   }
   double out = 1;
   for (std::size_t u = 0; u < mom.size(); ++u)
-    if (used[u]) out *= mom[u].at(cnt[u][0], cnt[u][1], cnt[u][2], cnt[u][3]);
+    if (used[u]) out *= mom[u]->at(cnt[u][0], cnt[u][1], cnt[u][2], cnt[u][3]);
   return out;
 }
 
-void factorised_cluster(const FieldLaw& P, const Setup& Z, int c, ClusterAverages& C, Eigen::MatrixXd& sa,
+void factorised_cluster(const Setup& Z, int c, const Moments& mom, ClusterAverages& C, Eigen::MatrixXd& sa,
                         Eigen::MatrixXd& d1aw, Eigen::MatrixXd& e2, Eigen::MatrixXd& e3) {
   const int r = Z.r;
-  std::vector<UnitMoments> mom;
-  mom.reserve(static_cast<std::size_t>(r));
-  for (int u = 0; u < r; ++u) mom.emplace_back(P, Z.be * Z.M(c, u), std::sqrt(std::max(0.0, Z.Om(u, u))));
   // a_γ = −(1 − bβ)M_cγ + Σ_k Ga_γk Δ_k + Σ_k Q_γk σ_k as one-unit terms.
   std::vector<std::vector<Term>> a(static_cast<std::size_t>(r));
   for (int g = 0; g < r; ++g) {
@@ -446,10 +446,38 @@ Averages field_averages(const FieldLaw& P, std::mt19937_64* mc, int mc_samples, 
       root = Eigen::MatrixXd::Constant(r, r, std::numeric_limits<double>::quiet_NaN());
     }
   }
+  // Factorised route: one set of 1-D moments per unit and distinct mean βM_cγ (components sharing a unit's mean
+  // — the outer nodes of the retraining closure, which form a tensor grid — share its moments).
+  std::vector<std::vector<UnitMoments>> unit_moments(static_cast<std::size_t>(r));
+  std::vector<std::vector<std::size_t>> which(static_cast<std::size_t>(r), std::vector<std::size_t>(static_cast<std::size_t>(Z.K)));
+  if (A.factorised) {
+    for (int u = 0; u < r; ++u) {
+      const double sd = std::sqrt(std::max(0.0, Z.Om(u, u)));
+      std::vector<std::pair<double, int>> means;
+      for (int c = 0; c < Z.K; ++c) means.push_back({Z.be * Z.M(c, u), c});
+      std::sort(means.begin(), means.end());
+      auto& um = unit_moments[static_cast<std::size_t>(u)];
+      um.reserve(means.size());
+      double last = 0;
+      for (const auto& [m, c] : means) {
+        if (um.empty() || std::abs(m - last) > 1e-14 * (1 + std::abs(m))) {
+          um.emplace_back(P, m, sd);
+          last = m;
+        }
+        which[static_cast<std::size_t>(u)][static_cast<std::size_t>(c)] = um.size() - 1;
+      }
+    }
+  }
+  Moments mom(static_cast<std::size_t>(r));
   for (int c = 0; c < Z.K; ++c) {
     ClusterAverages C;
     Eigen::MatrixXd sa = Eigen::MatrixXd::Zero(r, r), d1aw = sa, e2 = sa, e3 = sa;
-    if (A.factorised) factorised_cluster(P, Z, c, C, sa, d1aw, e2, e3);
+    if (A.factorised) {
+      for (int u = 0; u < r; ++u)
+        mom[static_cast<std::size_t>(u)] =
+            &unit_moments[static_cast<std::size_t>(u)][which[static_cast<std::size_t>(u)][static_cast<std::size_t>(c)]];
+      factorised_cluster(Z, c, mom, C, sa, d1aw, e2, e3);
+    }
     else tensor_cluster(P, Z, c, root, mc, mc_samples, joint, C, sa, d1aw, e2, e3);
     const double pc = P.pi[static_cast<std::size_t>(c)];
     A.sa += pc * sa;
