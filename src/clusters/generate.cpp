@@ -46,6 +46,30 @@ Eigen::VectorXd latent_map(const Eigen::MatrixXd& Q, double b, const Eigen::Vect
   return z;
 }
 
+double latent_map_unit(double q, double b, double z, const GenerateOptions& o) {
+  double f1 = 0, f2 = 0, f = 0;
+  if (!o.exact_flow) {
+    for (int k = 0; k <= o.T - 2; ++k) {  // the same steps as latent_map, for one decoupled unit
+      const double h = 1.0 / (o.T - k);
+      activation_eval(o.activation, z, f, f1, f2);
+      z = (1 + (b - 1) * h) * z + h * (q * f);
+    }
+    return z;
+  }
+  const double S = std::log(static_cast<double>(o.T));
+  const int n = static_cast<int>(std::ceil(S / 1e-3));
+  const double h = S / n;
+  auto F = [&](double y) {
+    activation_eval(o.activation, y, f, f1, f2);
+    return (b - 1) * y + q * f;
+  };
+  for (int j = 0; j < n; ++j) {
+    const double k1 = F(z), k2 = F(z + 0.5 * h * k1), k3 = F(z + 0.5 * h * k2), k4 = F(z + h * k3);
+    z += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
+  }
+  return z;
+}
+
 double latent_fixed_point(double q, double b) {
   if (b >= 1) return std::numeric_limits<double>::infinity();
   if (q + b <= 1) return 0.0;
@@ -118,11 +142,9 @@ ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const Generate
     for (std::size_t p = 0; p < np; ++p) {
       const auto g = static_cast<Eigen::Index>(p);
       const double c = C(g, g), sd = std::sqrt(std::max(Xi(g, g), 0.0)), q = Q(g, g);
-      Eigen::MatrixXd Qg(1, 1);
-      Qg(0, 0) = q;
       double m1 = 0, m2 = 0, m4z = 0, ab = 0;
       for (std::size_t i = 0; i < rule.size(); ++i) {
-        const double z = latent_map(Qg, s.b, Eigen::VectorXd::Constant(1, std::sqrt(q) * rule.nodes[i]), o)[0];
+        const double z = latent_map_unit(q, s.b, std::sqrt(q) * rule.nodes[i], o);
         const double w = rule.weights[i], yz = c * z;
         m1 += w * yz;
         m2 += w * yz * yz;
@@ -184,12 +206,10 @@ std::vector<std::array<double, 3>> projected_density(const SgdParams& P, const S
     std::array<std::vector<double>, 2> dens;
     for (int p = 0; p < 2; ++p) {
       const double c = C(p, p), s2 = std::max(Xi(p, p), h * h), q = Q(p, p);
-      Eigen::MatrixXd Qg(1, 1);
-      Qg(0, 0) = q;
       std::vector<std::pair<double, double>> atoms;
       for (std::size_t i = 0; i < rule.size(); ++i)
         if (rule.weights[i] > 1e-16)
-          atoms.emplace_back(c * latent_map(Qg, s.b, Eigen::VectorXd::Constant(1, std::sqrt(q) * rule.nodes[i]), o)[0], rule.weights[i]);
+          atoms.emplace_back(c * latent_map_unit(q, s.b, std::sqrt(q) * rule.nodes[i], o), rule.weights[i]);
       dens[static_cast<std::size_t>(p)].assign(static_cast<std::size_t>(points), 0.0);
       for (int a = 0; a < points; ++a) {
         const double y = -half_width + a * h;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <numbers>
+#include <stdexcept>
 
 #include <gsl/gsl_integration.h>
 
@@ -173,6 +174,60 @@ Eigen::MatrixXd psd_sqrt(const Eigen::MatrixXd& cov, const std::string& field) {
                       ": allowed a positive semi-definite matrix (eigenvalues >= 0)"});
   const Eigen::VectorXd sq = es.eigenvalues().cwiseMax(0.0).cwiseSqrt();
   return es.eigenvectors() * sq.asDiagonal() * es.eigenvectors().transpose();
+}
+
+Rule1D compress(const std::vector<double>& x, const std::vector<double>& w, int m) {
+  if (x.size() != w.size()) throw std::invalid_argument("gauss::compress: nodes and weights differ in length");
+  std::vector<double> xs, ws;
+  double total = 0;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (w[i] > 0) {
+      xs.push_back(x[i]);
+      ws.push_back(w[i]);
+      total += w[i];
+    }
+  Rule1D out;
+  if (xs.empty() || m < 1) return out;
+  const auto N = static_cast<Eigen::Index>(xs.size());
+  double c = 0, v = 0;
+  for (Eigen::Index i = 0; i < N; ++i) c += ws[static_cast<std::size_t>(i)] * xs[static_cast<std::size_t>(i)] / total;
+  for (Eigen::Index i = 0; i < N; ++i) {
+    const double dx = xs[static_cast<std::size_t>(i)] - c;
+    v += ws[static_cast<std::size_t>(i)] * dx * dx / total;
+  }
+  const double s = v > 0 ? std::sqrt(v) : 1.0;
+  Eigen::VectorXd y(N), q0(N);
+  for (Eigen::Index i = 0; i < N; ++i) {
+    y[i] = (xs[static_cast<std::size_t>(i)] - c) / s;
+    q0[i] = std::sqrt(ws[static_cast<std::size_t>(i)] / total);
+  }
+  const Eigen::Index mm = std::min<Eigen::Index>(m, N);
+  Eigen::MatrixXd Qv(N, mm);
+  std::vector<double> a, b;  // Jacobi matrix: diagonal a_k, off-diagonal b_k
+  Qv.col(0) = q0 / q0.norm();
+  for (Eigen::Index k = 0; k < mm; ++k) {
+    Eigen::VectorXd u = y.cwiseProduct(Qv.col(k));
+    a.push_back(Qv.col(k).dot(u));
+    if (k + 1 == mm) break;
+    for (int pass = 0; pass < 2; ++pass) u -= Qv.leftCols(k + 1) * (Qv.leftCols(k + 1).transpose() * u);
+    const double beta = u.norm();
+    if (!(beta > 1e-12)) break;  // the measure has only k + 1 points of support (to rounding)
+    b.push_back(beta);
+    Qv.col(k + 1) = u / beta;
+  }
+  const auto n = static_cast<Eigen::Index>(a.size());
+  Eigen::MatrixXd J = Eigen::MatrixXd::Zero(n, n);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    J(k, k) = a[static_cast<std::size_t>(k)];
+    if (k + 1 < n) J(k, k + 1) = J(k + 1, k) = b[static_cast<std::size_t>(k)];
+  }
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(J);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    out.nodes.push_back(c + s * es.eigenvalues()[k]);
+    const double v0 = es.eigenvectors()(0, k);
+    out.weights.push_back(total * v0 * v0);
+  }
+  return out;
 }
 
 }  // namespace hdflow::gauss

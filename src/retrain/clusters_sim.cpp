@@ -71,16 +71,93 @@ struct Generator {
   }
 };
 
-}  // namespace
+// One online-SGD step of brief §1.4 on the pair (x₀, x₁): loss ‖f(x_t) − x₁‖², W ← W − η∇ − η(λ_wd/d)W,
+// b ← b − (η/d²)∂_b; xt and e are work vectors.
+void sgd_step(const ClustersSimParams& P, const Eigen::VectorXd& x0, const Eigen::VectorXd& x1, Eigen::MatrixXd& W, double& b,
+              Eigen::VectorXd& xt, Eigen::VectorXd& e) {
+  const auto d = static_cast<double>(W.cols());
+  const double sd = std::sqrt(d), al = 1 - P.t, be = P.t, eta = P.eta;
+  xt = al * x0 + be * x1;
+  const Eigen::Vector2d h = W * xt / sd;
+  const Eigen::Vector2d sg(std::tanh(h[0]), std::tanh(h[1]));
+  const Eigen::Vector2d s1(1 - sg[0] * sg[0], 1 - sg[1] * sg[1]);
+  e.noalias() = b * xt + W.transpose() * sg / sd - x1;  // e = f(x_t) − x₁
+  const Eigen::Vector2d A = W * e / sd;                 // A_γ = w_γ·e/√d
+  const double db = 2 * e.dot(xt);
+  const double shrink = 1 - eta * P.weight_decay / d;
+  for (int gg = 0; gg < r; ++gg) {
+    W.row(gg) *= shrink;
+    W.row(gg).noalias() -= (2 * eta / sd) * (sg[gg] * e + s1[gg] * A[gg] * xt).transpose();
+  }
+  b -= eta / (d * d) * db;
+}
 
-std::vector<ClustersGeneration> simulate_clusters_chain(const ClustersSimParams& P, const ClustersSimOptions& o,
-                                                        std::uint64_t seed) {
-  const int d = o.d;
-  const double sd = std::sqrt(static_cast<double>(d)), al = 1 - P.t, be = P.t, eta = P.eta;
+Eigen::MatrixXd fig1_means(int d) {
   Eigen::MatrixXd mu = Eigen::MatrixXd::Zero(3, d);  // Fig. 1: μ₁ = 3e₁, μ₂ = −3e₂, μ₃ = −3e₁
   mu(0, 0) = 3;
   mu(1, 1) = -3;
   mu(2, 0) = -3;
+  return mu;
+}
+
+}  // namespace
+
+Eigen::MatrixXd parent_weights(double M11, double M22, double Q11, double Q22, int d, std::uint64_t seed) {
+  auto rng = sim::stream(seed, 37);
+  std::normal_distribution<double> N01;
+  const double sd = std::sqrt(static_cast<double>(d));
+  // u₁, u₂: random orthonormal, orthogonal to e₁, e₂ (Gram–Schmidt on Gaussian vectors)
+  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(2, d);
+  for (int g = 0; g < 2; ++g) {
+    for (int j = 2; j < d; ++j) U(g, j) = N01(rng);
+    if (g == 1) U.row(1) -= U.row(1).dot(U.row(0)) * U.row(0);
+    U.row(g).normalize();
+  }
+  Eigen::MatrixXd W = Eigen::MatrixXd::Zero(2, d);
+  const double M[2] = {M11, M22}, Q[2] = {Q11, Q22}, sign[2] = {1, -1};  // ê₁ = μ₁/3 = e₁, ê₂ = μ₂/3 = −e₂
+  for (int g = 0; g < 2; ++g) {
+    W(g, g) = sd * sign[g] * M[g] / 3;
+    W.row(g) += sd * std::sqrt(Q[g] - M[g] * M[g] / 9) * U.row(g);
+  }
+  return W;
+}
+
+std::vector<ChildRecord> simulate_child(const Eigen::MatrixXd& Wg, double bg, const ClustersSimParams& P,
+                                        const std::vector<double>& taus, std::uint64_t seed) {
+  const auto d = static_cast<int>(Wg.cols());
+  const double sd = std::sqrt(static_cast<double>(d));
+  const Eigen::MatrixXd mu = fig1_means(d);
+  Generator parent;
+  parent.set(Wg, bg, P.T);
+  auto rng = sim::stream(seed, 41);
+  std::normal_distribution<double> N01;
+  Eigen::MatrixXd W = 0.1 * sd * mu.topRows(r);  // cold informed start
+  double b = 0;
+  Eigen::VectorXd x0(d), x1(d), xt(d), e(d);
+  std::vector<ChildRecord> out;
+  long k = 0;
+  for (double tau : taus) {
+    const auto steps = static_cast<long>(std::llround(tau * d / (2 * P.eta)));  // τ = 2ηk/d
+    for (; k < steps; ++k) {
+      parent.sample(rng, N01, x1);
+      for (int j = 0; j < d; ++j) x0[j] = N01(rng);
+      sgd_step(P, x0, x1, W, b, xt, e);
+    }
+    ChildRecord c;
+    c.R = W * Wg.transpose() / d;
+    c.Q = W * W.transpose() / d;
+    c.M = mu * W.transpose() / sd;
+    c.b = b;
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::vector<ClustersGeneration> simulate_clusters_chain(const ClustersSimParams& P, const ClustersSimOptions& o,
+                                                        std::uint64_t seed) {
+  const int d = o.d;
+  const double sd = std::sqrt(static_cast<double>(d));
+  const Eigen::MatrixXd mu = fig1_means(d);
   auto rng = sim::stream(seed, 31);
   std::normal_distribution<double> N01;
   std::uniform_int_distribution<int> cluster(0, 2);
@@ -88,6 +165,7 @@ std::vector<ClustersGeneration> simulate_clusters_chain(const ClustersSimParams&
   bool have_parent = false;
   std::vector<ClustersGeneration> out;
   Eigen::VectorXd x0(d), x1(d), xt(d), e(d), u(d);
+
   // a fixed random unit direction orthogonal to e₁, e₂ for the measured bulk variance
   for (int j = 0; j < d; ++j) u[j] = j < 2 ? 0.0 : N01(rng);
   for (int g = 1; g <= P.G; ++g) {
@@ -103,19 +181,7 @@ std::vector<ClustersGeneration> simulate_clusters_chain(const ClustersSimParams&
         parent.sample(rng, N01, x1);
       }
       for (int j = 0; j < d; ++j) x0[j] = N01(rng);
-      xt = al * x0 + be * x1;
-      const Eigen::Vector2d h = W * xt / sd;
-      const Eigen::Vector2d sg(std::tanh(h[0]), std::tanh(h[1]));
-      const Eigen::Vector2d s1(1 - sg[0] * sg[0], 1 - sg[1] * sg[1]);
-      e.noalias() = b * xt + W.transpose() * sg / sd - x1;  // e = f(x_t) − x₁
-      const Eigen::Vector2d A = W * e / sd;                 // A_γ = w_γ·e/√d
-      const double db = 2 * e.dot(xt);
-      const double shrink = 1 - eta * P.weight_decay / d;
-      for (int gg = 0; gg < r; ++gg) {
-        W.row(gg) *= shrink;
-        W.row(gg).noalias() -= (2 * eta / sd) * (sg[gg] * e + s1[gg] * A[gg] * xt).transpose();
-      }
-      b -= eta / (static_cast<double>(d) * d) * db;
+      sgd_step(P, x0, x1, W, b, xt, e);
     }
     Generator cur;
     cur.set(W, b, P.T);

@@ -56,6 +56,9 @@ double euler_amplitude(double b, int T);
 /// The latent sampler map Z(0) → Z(t_end) for given (Q, b).
 Eigen::VectorXd latent_map(const Eigen::MatrixXd& Q, double b, const Eigen::VectorXd& z0, const GenerateOptions& o);
 
+/// latent_map for one decoupled unit (diagonal Q): the same steps, without vector temporaries.
+double latent_map_unit(double q, double b, double z0, const GenerateOptions& o);
+
 /// Positive latent fixed point z* of a decoupled tanh unit as t → 1 (brief §5.5): (1 − b) z* = Q_γγ tanh z*,
 /// when b < 1 and Q_γγ + b > 1; 0 when the origin is stable (Q_γγ + b ≤ 1); +∞ when b ≥ 1 (no fixed point).
 double latent_fixed_point(double q, double b);

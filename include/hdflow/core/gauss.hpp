@@ -43,6 +43,14 @@ const Rule1D& legendre(int n);
 /// truncation at |ζ| = L = 9 costs 2e−19 of mass.
 Rule1D piecewise_normal(double kink, int n, double L = 9.0);
 
+/// The m-point Gauss rule of a discrete measure Σ_i w_i δ(x − x_i) (w_i ≥ 0): nodes and weights that integrate
+/// polynomials of degree ≤ 2m − 1 exactly against it. Built by the Lanczos form of the Stieltjes procedure
+/// (Jacobi matrix of the measure, full reorthogonalisation, on the centred and scaled support), then the
+/// Golub–Welsch eigenproblem. Fewer than m nodes when the measure has fewer points of support (the recursion
+/// breaks down). Weights sum to Σ w_i. Used to shorten a dense trapezoid rule over a steep pushforward law
+/// (brief online-sgd-ae-diffusion.md §5.6) into a rule of a few dozen nodes.
+Rule1D compress(const std::vector<double>& x, const std::vector<double>& w, int m);
+
 /// Options of the trapezoid rule for tanh-type integrands on a line E F(s ζ + a).
 struct TanhLineOptions {
   /// Target absolute accuracy. The error decays like exp(−π²/c_h) for h = c_h/s; with

@@ -46,6 +46,24 @@ struct ClustersGeneration {
 std::vector<ClustersGeneration> simulate_clusters_chain(const ClustersSimParams& P, const ClustersSimOptions& o,
                                                         std::uint64_t seed);
 
+/// Parent weights with prescribed theory statistics (brief §7.5): w_γ = √d(M_γγ/3 ê_γ + √(Q_γγ − M_γγ²/9) u_γ),
+/// ê_γ = μ_γ/3 (ê₁ = e₁, ê₂ = −e₂), u_γ random orthonormal and orthogonal to e₁, e₂. Then μWᵀ/√d and WWᵀ/d are
+/// the given diagonal M (with M₃₁ = −M₁₁) and Q exactly.
+Eigen::MatrixXd parent_weights(double M11, double M22, double Q11, double Q22, int d, std::uint64_t seed);
+
+/// A child's overlaps at finite d: R = WW_gᵀ/d, Q = WWᵀ/d, M = μWᵀ/√d (3 × 2), b.
+struct ChildRecord {
+  Eigen::Matrix2d R, Q;
+  Eigen::MatrixXd M;
+  double b = 0;
+};
+/// One child trained by online SGD (§1.4 conventions, cold informed start) on exact samples of the parent
+/// (W_g, b_g) with the notebooks' Euler sampler (cutoff P.T); its overlaps at the increasing training times
+/// `taus` (τ = 2ηk/d). Only P.t, P.eta, P.weight_decay and P.T are used. This is the brief's §7.5 check of
+/// the closure (clusters/closure.hpp).
+std::vector<ChildRecord> simulate_child(const Eigen::MatrixXd& Wg, double bg, const ClustersSimParams& P,
+                                        const std::vector<double>& taus, std::uint64_t seed);
+
 /// Mean and standard error over o.seeds chains, rows g = 1..G (or only G).
 std::vector<Json> simulate_clusters_rows(const ClustersSimParams& P, const ClustersSimOptions& o, bool trajectory);
 
