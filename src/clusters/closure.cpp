@@ -38,7 +38,7 @@ ParentLaw parent_law(const SgdParams& P, const SgdState& parent, const ClosureOp
         throw std::domain_error("retraining closure: the parent's Q is not diagonal (the outer rule needs independent units)");
   // Per unit: the pushforward of N(0, Q_γγ) by the decoupled latent map Φ on a dense trapezoid rule in the
   // whitened start (brief §5.6: the map is nearly a step function for b < 1), compressed to `outer` nodes.
-  const gauss::Rule1D& dense = gauss::trapezoid(24.0 / g.grid, 12.0);
+  const gauss::Rule1D& dense = gauss::midpoint(24.0 / g.grid, 12.0);
   std::vector<gauss::Rule1D> unit(static_cast<std::size_t>(r));
   for (int a = 0; a < r; ++a) {
     const double q = L.Qg(a, a);

@@ -138,7 +138,7 @@ ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const Generate
   L.m4.assign(np, 0);
   if (L.diagonal) {
     // y_p = (G_pp/Q_pp) Z_p + ξ_p, Var ξ_p = a²(1 − G_pp²/Q_pp): one-dimensional latent maps (brief §5.6).
-    const gauss::Rule1D& rule = gauss::trapezoid(24.0 / o.grid, 12.0);
+    const gauss::Rule1D& rule = gauss::midpoint(24.0 / o.grid, 12.0);
     for (std::size_t p = 0; p < np; ++p) {
       const auto g = static_cast<Eigen::Index>(p);
       const double c = C(g, g), sd = std::sqrt(std::max(Xi(g, g), 0.0)), q = Q(g, g);
@@ -161,7 +161,7 @@ ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const Generate
   if (P.r > 2) throw InputError({"r: " + std::to_string(P.r) + ": allowed r <= 2 for a non-diagonal Q in the generated law"});
   // General r ≤ 2: tensor trapezoid rule in the whitened start ξ, Z(0) = Q^{1/2} ξ.
   const Eigen::MatrixXd root = gauss::psd_sqrt(Q, "Q");
-  const gauss::Rule1D& rule = gauss::trapezoid(24.0 / o.grid2d, 12.0);
+  const gauss::Rule1D& rule = gauss::midpoint(24.0 / o.grid2d, 12.0);
   const std::size_t n = rule.size();
   const std::size_t total = P.r == 1 ? n : n * n;
   for (std::size_t f = 0; f < total; ++f) {
@@ -202,7 +202,7 @@ std::vector<std::array<double, 3>> projected_density(const SgdParams& P, const S
   if (diagonal) {
     // Independent projections: p(y₁, y₂) = p₁(y₁)p₂(y₂), each p_p = Σ_i w_i N(y; c z_i, s²) over the dense
     // 1-D grid of latent starts (the latent map is nearly a step function; brief §5.6).
-    const gauss::Rule1D& rule = gauss::trapezoid(24.0 / o.grid, 12.0);
+    const gauss::Rule1D& rule = gauss::midpoint(24.0 / o.grid, 12.0);
     std::array<std::vector<double>, 2> dens;
     for (int p = 0; p < 2; ++p) {
       const double c = C(p, p), s2 = std::max(Xi(p, p), h * h), q = Q(p, p);
@@ -227,7 +227,7 @@ std::vector<std::array<double, 3>> projected_density(const SgdParams& P, const S
   // General case: latent end points on a whitened 2-D grid, then the Gaussian ξ smooths them into a density.
   if (P.r != 2) throw InputError({"r: " + std::to_string(P.r) + ": allowed 2 for the density of a non-diagonal Q"});
   const Eigen::MatrixXd root = gauss::psd_sqrt(Q, "Q");
-  const gauss::Rule1D& rule = gauss::trapezoid(24.0 / 400, 12.0);
+  const gauss::Rule1D& rule = gauss::midpoint(24.0 / 400, 12.0);
   std::vector<std::pair<Eigen::Vector2d, double>> atoms;
   for (std::size_t i = 0; i < rule.size(); ++i)
     for (std::size_t j = 0; j < rule.size(); ++j) {

@@ -139,6 +139,27 @@ const Rule1D& trapezoid(double h, double L) {
   return *slot;
 }
 
+const Rule1D& midpoint(double h, double L) {
+  if (!(h > 0.0) || !(L > 0.0) || L / h > 1e6)
+    throw InputError({"midpoint step: h=" + std::to_string(h) + ", L=" + std::to_string(L) +
+                      ": allowed h > 0, L > 0, L/h <= 1e6"});
+  static std::map<std::pair<double, double>, std::unique_ptr<Rule1D>> cache;
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  auto& slot = cache[{h, L}];
+  if (!slot) {
+    auto r = std::make_unique<Rule1D>();
+    const auto half = static_cast<long>(std::floor(L / h));
+    const double norm = h / std::sqrt(2.0 * std::numbers::pi);
+    for (long k = -half; k < half; ++k) {
+      const double x = (static_cast<double>(k) + 0.5) * h;
+      r->nodes.push_back(x);
+      r->weights.push_back(norm * std::exp(-0.5 * x * x));
+    }
+    slot = std::move(r);
+  }
+  return *slot;
+}
+
 double tanh_step_constant(double accuracy) {
   if (!(accuracy > 0.0 && accuracy < 1.0))
     throw InputError({"quadrature accuracy: " + std::to_string(accuracy) + ": allowed range (0, 1)"});

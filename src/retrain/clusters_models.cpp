@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "hdflow/clusters/closure.hpp"
+#include "hdflow/clusters/generate.hpp"
 #include "hdflow/retrain/clusters.hpp"
 #include "hdflow/retrain/clusters_sim.hpp"
 #include "hdflow/retrain/models_detail.hpp"
@@ -29,6 +31,15 @@ std::vector<ParamSpec> clusters_chain_specs() {
       {"T", K::integer, 100, 2, 1e7, false, false, "sampler cutoff: generation stops at t = 1 - 1/T", {}, ""},
       {"sampler", K::string, "euler", 0, 0, false, false, "euler (the notebooks' grid, A_T(b)) or exact (T^(b-1))", {"euler", "exact"}, ""},
       {"trajectory", K::boolean, true, 0, 0, false, false, "rows for g = 0..G (true) or only g = G (for compare)", {}, ""},
+      {"n_first", K::integer, 0, 0, 1e9, false, false, "samples of generation 1 (the one trained on the target); 0: n", {}, ""},
+      {"closure", K::boolean, true, 0, 0, false, false,
+       "also solve the generation-to-generation closure (brief 7.2) for M, Q, R = W W_parent^T/d, b and the generated "
+       "law of every generation (about 1-3 s per generation); false: the bulk-variance map only", {}, ""},
+      {"warm_start", K::boolean, false, 0, 0, false, false,
+       "closure: each child starts from its parent's weights (false: cold informed start, as the bulk map assumes)", {}, ""},
+      {"outer", K::integer, 0, 0, 400, false, false,
+       "closure: Gauss nodes per unit for the parent's latent law; 0: automatic (32, 48, 64 for b_parent < 0.7, < 0.9, "
+       "otherwise)", {}, ""},
   };
 }
 
@@ -47,7 +58,15 @@ Json clusters_units() {
           {"regime", "collapse (n < n_c: v_g decreases), inflation (n > n_c), critical"},
           {"fixed_points", "number of fixed points of F in [1e-12, 1e6]"},
           {"log_v", "simulation: mean over seeds of ln v_g"},
-          {"w1", "simulation: fraction of generated samples nearest to mu_1 in the (e1, e2) plane"}};
+          {"w1", "simulation: fraction of generated samples nearest to mu_1 in the (e1, e2) plane"},
+          {"M_k_g", "closure (and simulation): mu_k . w_g/sqrt(d) of generation g's network"},
+          {"Q_g_h", "closure (and simulation): w_g . w_h/d"},
+          {"R_g_h", "closure: w_g . w_parent,h/d, overlap with the parent's weights (g >= 2)"},
+          {"y1_abs", "E|y_1| of generation g's samples, y_p = x . mu_p/|mu_p| (brief 5.6)"},
+          {"y1_var", "Var y_1 (y2_*: the same along mu_2)"},
+          {"y1_m4", "E y_1^4"},
+          {"active_units", "units whose latent origin is unstable, Q_gg + b > 1: up to 2^active_units modes as t -> 1 (b < 1)"},
+          {"outer_nodes", "closure: outer Gauss nodes per unit used for the parent's law"}};
 }
 
 ClustersChain chain_of(const Json& p) {
@@ -62,20 +81,95 @@ ClustersChain chain_of(const Json& p) {
   return c;
 }
 
+// The full closure (brief §7.2) along the chain: generation 1 by clusters.sgd on the target (Fig. 1 mixture with
+// Σ = λ̄I), generation g ≥ 2 by the closure on generation g − 1's output. Rows g = 1..G get M, Q, R, b, v and the
+// projected law; a failure marks that row and the later ones non_finite.
+void add_closure(const Json& p, const ClustersChain& c, double tau1, double tau, std::vector<Json>& rows) {
+  using namespace hdflow::clusters;
+  SgdParams P = fig1_setting();
+  P.t = c.t;
+  P.eta = c.eta;
+  P.weight_decay = p["weight_decay"].get<double>();
+  P.lambda_s = {c.lambda_bar};
+  ClosureOptions o;
+  o.rho = c.rho;
+  o.warm_start = p["warm_start"].get<bool>();
+  o.sampler.T = c.T;
+  o.sampler.exact_flow = c.exact_flow;
+  const int G = p["G"].get<int>(), outer = p["outer"].get<int>();
+  GenerateOptions gen = o.sampler;
+  gen.project_on = {1, 2};
+  SgdState st = integrate_sgd_path(P, informed_start(P), 0.0, {tau1}, 1e-10).back();
+  std::string failure;
+  for (int g = 1; g <= G; ++g) {
+    Json extra;
+    if (g >= 2 && failure.empty()) {
+      try {
+        o.outer = outer > 0 ? outer : st.b < 0.7 ? 32 : st.b < 0.9 ? 48 : 64;
+        const ParentLaw L = parent_law(P, st, o);
+        const ChildState ch = integrate_child(P, L, child_start(P, L, o.warm_start), {tau}, o).back();
+        st = ch.sgd();
+        for (int a = 0; a < P.r; ++a)
+          for (int e = 0; e < P.r; ++e) extra["R_" + std::to_string(a + 1) + "_" + std::to_string(e + 1)] = ch.R(a, e);
+        extra["outer_nodes"] = o.outer;
+        if (!std::isfinite(ch.b) || !ch.Q.allFinite() || !ch.M.allFinite() || !ch.R.allFinite())
+          failure = "closure: the integration of generation " + std::to_string(g) + " failed (non-finite state)";
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+    }
+    Json* row = nullptr;
+    for (Json& r : rows)
+      if (r["g"] == g) row = &r;
+    if (!failure.empty()) {
+      if (row) {
+        (*row)["status"] = "non_finite";
+        (*row)["error"] = failure;
+      }
+      continue;
+    }
+    if (!row) continue;  // trajectory = false: only g = G is reported, but every generation is solved
+    const Eigen::MatrixXd M = st.M(), Q = st.Q();
+    for (int k = 0; k < P.K(); ++k)
+      for (int a = 0; a < P.r; ++a) (*row)["M_" + std::to_string(k + 1) + "_" + std::to_string(a + 1)] = M(k, a);
+    (*row)["Q_1_1"] = Q(0, 0);
+    (*row)["Q_1_2"] = Q(0, 1);
+    (*row)["Q_2_2"] = Q(1, 1);
+    for (auto it = extra.begin(); it != extra.end(); ++it) (*row)[it.key()] = it.value();
+    // b, v, amplitude of the closure (with a cold start they equal the bulk map's; a warm start changes b)
+    const ProjectedLaw law = projected_law(P, st, gen);
+    (*row)["b"] = st.b;
+    (*row)["amplitude"] = law.amplitude;
+    (*row)["v"] = law.amplitude * law.amplitude;
+    (*row)["log_v"] = std::log(law.amplitude * law.amplitude);
+    (*row)["y1_abs"] = law.abs_mean[0];
+    (*row)["y1_var"] = law.var[0];
+    (*row)["y1_m4"] = law.m4[0];
+    (*row)["y2_abs"] = law.abs_mean[1];
+    (*row)["y2_var"] = law.var[1];
+    (*row)["y2_m4"] = law.m4[1];
+    (*row)["active_units"] = law.active_units;
+  }
+}
+
 std::vector<Json> chain_rows(const Json& p) {
   const ClustersChain c = chain_of(p);
   const int G = p["G"].get<int>();
   const double n = p["n"].get<double>(), tau = c.tau(n);
-  const auto v = bulk_sequence(c, tau, G);
+  const double n1 = p["n_first"].get<double>() > 0 ? p["n_first"].get<double>() : n, tau1 = c.tau(n1);
+  // v₀ = λ̄, v₁ = F_{τ₁}(v₀), v_g = F_τ(v_{g−1})
+  std::vector<double> v = {c.lambda_bar};
+  for (int g = 1; g <= G; ++g) v.push_back(bulk_map(c, g == 1 ? tau1 : tau, v.back()));
   const double tc = critical_tau(c), vl = bulk_limit(c, tau);
   const auto fps = bulk_fixed_points(c, tau);
   const std::string regime = bulk_regime(c, tau);
   std::vector<Json> rows;
   for (int g = p["trajectory"].get<bool>() ? 0 : G; g <= G; ++g) {
-    Json row = {{"g", g}, {"tau", tau}, {"v", v[static_cast<std::size_t>(g)]}};
+    const double tg = g == 1 ? tau1 : tau;
+    Json row = {{"g", g}, {"tau", g == 0 ? 0.0 : tg}, {"v", v[static_cast<std::size_t>(g)]}};
     if (g > 0) {
       const double vt = c.rho * c.lambda_bar + (1 - c.rho) * v[static_cast<std::size_t>(g - 1)];
-      const double b = skip_after(c.t, vt, tau);
+      const double b = skip_after(c.t, vt, tg);
       row["b"] = b;
       row["amplitude"] = bulk_amplitude(b, c.T, c.exact_flow);
       row["v_train"] = vt;
@@ -91,6 +185,7 @@ std::vector<Json> chain_rows(const Json& p) {
     row["status"] = "converged";
     rows.push_back(std::move(row));
   }
+  if (p["closure"].get<bool>()) add_closure(p, c, tau1, tau, rows);
   return rows;
 }
 
@@ -122,6 +217,7 @@ void register_retrain_clusters(std::vector<ModelInfo>& models) {
   m.simulate_point = [](const Json& p, const Json& simulation) {
     ClustersSimParams P;
     P.n = p["n"].get<int>();
+    P.n_first = p["n_first"].get<int>() > 0 ? p["n_first"].get<int>() : P.n;
     P.G = p["G"].get<int>();
     P.rho = p["alpha"].get<double>();
     P.t = p["t"].get<double>();

@@ -171,7 +171,8 @@ std::vector<ClustersGeneration> simulate_clusters_chain(const ClustersSimParams&
   for (int g = 1; g <= P.G; ++g) {
     Eigen::MatrixXd W = 0.1 * sd * mu.topRows(r);  // cold informed start (brief §7.1 item 3)
     double b = 0;
-    for (long k = 0; k < P.n; ++k) {
+    const long n = g == 1 && P.n_first > 0 ? P.n_first : P.n;
+    for (long k = 0; k < n; ++k) {
       // fixed composition, evenly interleaved: sample k is fresh iff ⌊(k+1)ρ⌋ > ⌊kρ⌋
       const bool fresh = !have_parent || std::floor(static_cast<double>(k + 1) * P.rho) > std::floor(static_cast<double>(k) * P.rho);
       if (fresh) {

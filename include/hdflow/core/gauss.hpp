@@ -32,6 +32,11 @@ const Rule1D& hermite(int n);
 /// Trapezoidal rule with step h on [−L, L] (node 0 included), weights h φ(ζ). Cached by (h, L).
 const Rule1D& trapezoid(double h, double L = 9.0);
 
+/// Midpoint rule: nodes (k + ½)h on [−L, L] (none at 0), weights h φ(ζ). As accurate as the trapezoid rule
+/// for smooth integrands; for odd maps that jump at ζ = 0 (a collapsing latent sampler, b < 1) it splits the
+/// mass ½ : ½ instead of putting a weight hφ(0) on the jump. Cached by (h, L).
+const Rule1D& midpoint(double h, double L = 9.0);
+
 /// Gauss–Legendre rule with n nodes on [−1, 1] (weights sum to 2), from GSL's glfixed tables. Cached.
 /// GSL tabulates n = 2–20, 32, 64, 96, 100, 128, 256, 512, 1024 to full precision; other n are computed
 /// at run time and were measured ~1e−11 off (tests/test_gauss.cpp): prefer the tabulated counts.

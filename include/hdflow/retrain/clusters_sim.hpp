@@ -20,6 +20,7 @@ namespace hdflow::retrain {
 
 struct ClustersSimParams {
   int n = 30000;          ///< samples per generation
+  int n_first = 0;        ///< samples of generation 1 (trained on the target); 0: n
   int G = 3;
   double rho = 0;         ///< fresh fraction
   double t = 0.7, eta = 0.1, weight_decay = 0.1;
