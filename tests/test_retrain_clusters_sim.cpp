@@ -6,9 +6,12 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "hdflow/clusters/closure.hpp"
+#include "hdflow/core/parallel.hpp"
 #include "hdflow/core/status.hpp"
 #include "hdflow/registry.hpp"
 #include "hdflow/retrain/clusters.hpp"
+#include "hdflow/retrain/clusters_sim.hpp"
 
 using namespace hdflow;
 using doctest::Approx;
@@ -26,6 +29,47 @@ std::string violation_of(const Json& cfg, const std::string& kind = "") {
 
 std::vector<Json> simulate(const Json& params, const Json& simulation) {
   return solve(resolve_input(Json{{"model", "retrain.clusters"}, {"params", params}, {"simulation", simulation}}, "simulation")).rows;
+}
+
+// Closure (brief §7.2, converged outer rule) for a child of the target-trained parent at parent_tau, against
+// `seeds` children trained by online SGD at dimension d on exact samples of a parent with the theory's statistics
+// (brief §7.5 protocol). Tolerance: 4 standard errors plus the finite-d bias allowance `bias` (relative).
+void child_vs_sim(double parent_tau, int d, int seeds, const std::vector<double>& taus, double bias) {
+  using namespace hdflow::clusters;
+  const SgdParams P = fig1_setting();
+  const SgdState parent = integrate_sgd_path(P, informed_start(P), 0.0, {parent_tau}, 1e-10).back();
+  ClosureOptions o;
+  o.outer = parent.b < 0.7 ? 32 : 64;
+  const ParentLaw L = parent_law(P, parent, o);
+  const auto theory = integrate_child(P, L, child_start(P, L, false), taus, o);
+  const Eigen::MatrixXd M = parent.M(), Q = parent.Q();
+  std::vector<std::vector<retrain::ChildRecord>> runs(static_cast<std::size_t>(seeds));
+  parallel_for(seeds, 0, [&](int i) {
+    const Eigen::MatrixXd Wg = retrain::parent_weights(M(0, 0), M(1, 1), Q(0, 0), Q(1, 1), d, 100 + static_cast<std::uint64_t>(i));
+    runs[static_cast<std::size_t>(i)] = retrain::simulate_child(Wg, parent.b, retrain::ClustersSimParams{}, taus,
+                                                                500 + static_cast<std::uint64_t>(i));
+  });
+  for (std::size_t t = 0; t < taus.size(); ++t) {
+    const ChildState& th = theory[t];
+    const double want[7] = {th.R(0, 0), th.R(1, 1), th.Q(0, 0), th.Q(1, 1), th.b, th.M(0, 0), th.M(1, 1)};
+    static const char* names[7] = {"R11", "R22", "Q11", "Q22", "b", "M11", "M22"};
+    for (int k = 0; k < 7; ++k) {
+      double m = 0, q = 0;
+      for (const auto& run : runs) {
+        const retrain::ChildRecord& c = run[t];
+        const double x[7] = {c.R(0, 0), c.R(1, 1), c.Q(0, 0), c.Q(1, 1), c.b, c.M(0, 0), c.M(1, 1)};
+        m += x[k] / seeds;
+        q += x[k] * x[k] / seeds;
+      }
+      const double se = std::sqrt(std::max(0.0, q - m * m) * seeds / (seeds - 1) / seeds);
+      CAPTURE(taus[t]);
+      CAPTURE(names[k]);
+      CAPTURE(m);
+      CAPTURE(want[k]);
+      CAPTURE(se);
+      CHECK(std::abs(m - want[k]) <= 4 * se + bias * std::abs(want[k]));
+    }
+  }
 }
 
 }  // namespace
@@ -47,7 +91,7 @@ TEST_CASE("retrain.clusters_sim: theory rows: the regime flips at n_c = 30406.70
     CAPTURE(a);
     auto row = [&](double n) {
       return solve(resolve_input(Json{{"model", "retrain.clusters"},
-                                      {"params", {{"n", n}, {"alpha", a}, {"G", 30}, {"trajectory", false}}}}))
+                                      {"params", {{"n", n}, {"alpha", a}, {"G", 30}, {"trajectory", false}, {"closure", false}}}}))
           .rows.at(0);
     };
     const Json lo = row(30000), hi = row(31000);
@@ -70,6 +114,47 @@ TEST_CASE("retrain.clusters_sim: retrain.bounds rows: gaussian source brackets, 
                                                        {"eps2_ratio", 0.5}, {"D0", 0.25}, {"G", 11}}}}));
   CHECK(s.rows[11]["eq23_min_c2"].get<double>() == Approx(26.8363).scale(0).epsilon(1e-5));  // CV-9
   CHECK(s.rows[11]["D_thm_lo"].get<double>() <= s.rows[11]["D_thm_hi"].get<double>());
+}
+
+TEST_CASE("retrain.clusters: the closure along the chain (brief §7.2): b and v equal the bulk map with a cold start; "
+          "chain B of §7.5; warm start") {
+  auto rows = [](bool closure, bool warm) {
+    return solve(resolve_input(Json{{"model", "retrain.clusters"},
+                                    {"params", {{"n", 40000}, {"n_first", 10000}, {"G", 3}, {"closure", closure}, {"warm_start", warm}}}}))
+        .rows;
+  };
+  const auto full = rows(true, false), map = rows(false, false);
+  REQUIRE(full.size() == 4);
+  for (std::size_t g = 1; g < 4; ++g) {
+    CAPTURE(g);
+    CHECK(full[g]["status"] == "converged");
+    CHECK(full[g]["b"].get<double>() == Approx(map[g]["b"].get<double>()).scale(0).epsilon(1e-9));
+    CHECK(full[g]["v"].get<double>() == Approx(map[g]["v"].get<double>()).epsilon(1e-9));
+    CHECK(full[g].contains("y1_var"));
+    CHECK(full[g].contains("R_1_1") == (g >= 2));
+    CHECK(!map[g].contains("M_1_1"));
+  }
+  CHECK(full[1]["tau"].get<double>() == Approx(1.0).epsilon(1e-12));
+  CHECK(full[3]["tau"].get<double>() == Approx(4.0).epsilon(1e-12));
+  // chain B (brief §7.5): generation 3
+  CHECK(full[3]["M_1_1"].get<double>() == Approx(6.64838).scale(0).epsilon(2e-3));
+  CHECK(full[3]["Q_2_2"].get<double>() == Approx(3.04936).scale(0).epsilon(2e-3));
+  CHECK(std::abs(full[3]["b"].get<double>() - 0.000351) < 1e-6);
+  CHECK(full[3]["active_units"] == 2);
+  // a warm start changes the child's skip (it starts from b_g instead of 0)
+  const auto warm = rows(true, true);
+  CHECK(std::abs(warm[2]["b"].get<double>() - full[2]["b"].get<double>()) > 1e-3);
+  CHECK(warm[2]["status"] == "converged");
+}
+
+TEST_CASE("retrain.clusters: closure vs children trained at d = 2000 on exact samples of the tau = 4 parent (6 seeds, 4 SE + 2%)") {
+  // finite-d corrections are of relative size E[ZᵀQ_g⁻¹Z]/(d v_g) = 41.6/(2000 × 2.08) = 1% (brief §7.5 caveat)
+  child_vs_sim(4.0, 2000, 6, {0.5, 1.0}, 0.02);
+}
+
+TEST_CASE("slow: retrain.clusters: closure vs children at d = 8000 on exact samples of the tau = 4 parent (8 seeds, 4 SE + 0.5%)" *
+          doctest::skip(std::getenv("HDFLOW_SLOW") == nullptr)) {
+  child_vs_sim(4.0, 8000, 8, {0.5, 1.0, 2.0}, 0.005);
 }
 
 TEST_CASE("retrain.clusters_sim: finite-d chain (d = 400, tau = 4, 2 seeds): skip connection and bulk variance per generation vs the map") {
