@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <random>
 
 #include "hdflow/clusters/generate.hpp"
 #include "hdflow/clusters/sde.hpp"
@@ -110,4 +111,46 @@ TEST_CASE("stochastic sampler: eps -> 0 is the probability flow; the bulk varian
   const auto r = hdflow::integrate_adaptive(f, 0, Eigen::VectorXd::Constant(1, 1.0), {0.99});
   REQUIRE(r.ok);
   CHECK(std::abs(v - r.states[0][0]) < 1e-8 * r.states[0][0]);
+}
+
+TEST_CASE("mode weights (nearest target mean in the (e1, e2) plane) vs Monte Carlo of the exact latent representation") {
+  const SgdParams P = fig1_setting(60);
+  GenerateOptions o;
+  o.mode_weights = true;
+  for (double tau : {1.0, 4.0}) {
+    CAPTURE(tau);
+    const SgdState s = integrate_sgd_path(P, informed_start(P), 0.0, {tau}, 1e-10).back();
+    const ProjectedLaw law = projected_law(P, s, o);
+    REQUIRE(law.mode_weight.size() == 3);
+    CHECK(law.mode_weight[0] + law.mode_weight[1] + law.mode_weight[2] == doctest::Approx(1).epsilon(1e-6));
+    CHECK(law.mode_weight_err < 1e-3);
+    // y_p = (G_pp/Q_pp) Z_p + ξ_p, Z_p the latent map of N(0, Q_pp), Var ξ_p = A²(1 − G_pp²/Q_pp); y₂ = −x₂.
+    const Eigen::MatrixXd M = s.M(), Q = s.Q();
+    const double A = law.amplitude;
+    std::mt19937_64 rng(11);
+    std::normal_distribution<double> N01;
+    const int n = 200000;
+    double cnt[3] = {0, 0, 0};
+    const double mu[3][2] = {{3, 0}, {0, 3}, {-3, 0}};  // in (y₁, y₂): μ₂ = −3e₂ has y₂ = +3
+    for (int i = 0; i < n; ++i) {
+      double y[2];
+      for (int p = 0; p < 2; ++p) {
+        const double q = Q(p, p), g = M(p, p) / 3;
+        const double z = latent_map_unit(q, s.b, std::sqrt(q) * N01(rng), o);
+        y[p] = g / q * z + A * std::sqrt(std::max(0.0, 1 - g * g / q)) * N01(rng);
+      }
+      int best = 0;
+      double bd = 1e300;
+      for (int c = 0; c < 3; ++c) {
+        const double dd = std::pow(y[0] - mu[c][0], 2) + std::pow(y[1] - mu[c][1], 2);
+        if (dd < bd) bd = dd, best = c;
+      }
+      cnt[best] += 1;
+    }
+    for (int c = 0; c < 3; ++c) {
+      const double f = cnt[c] / n, se = std::sqrt(f * (1 - f) / n);
+      CAPTURE(c);
+      CHECK(std::abs(law.mode_weight[static_cast<std::size_t>(c)] - f) < 4 * se + 1e-4);
+    }
+  }
 }

@@ -96,6 +96,65 @@ Eigen::MatrixXd projection_G(const SgdParams& P, const SgdState& s, const Genera
   return G;
 }
 
+// Nearest-mean fractions (equations/clusters-generate.md §9): y = (y₁, y₂) independent, y_p = a_p + s_p ξ_p with a_p
+// distributed as the dense atoms; the means in y coordinates m_c = (T_{k₁c}/‖μ_{k₁}‖, T_{k₂c}/‖μ_{k₂}‖). For fixed y₁
+// the Voronoi cell of m_c is an interval of y₂ (half-planes); its probability is a sum of Φ over the y₂ law. The y₁
+// law and the y₂ law are represented by m-point Gauss rules compressed from the atoms (ξ₁ by Gauss–Hermite); the
+// result with m and 2m is reported with their difference as the error.
+void mode_weights(const SgdParams& P, const GenerateOptions& o, const std::vector<std::vector<double>>& atoms,
+                  const std::vector<double>& w, const std::vector<double>& sds, ProjectedLaw& L) {
+  Eigen::MatrixXd T = P.T[0];
+  for (std::size_t b = 1; b < P.T.size(); ++b) T += P.T[b];
+  const int k1 = o.project_on[0] - 1, k2 = o.project_on[1] - 1, K = P.K();
+  const double n1 = std::sqrt(T(k1, k1)), n2 = std::sqrt(T(k2, k2));
+  if (!(n1 > 0 && n2 > 0) || std::abs(T(k1, k2)) > 1e-12 * n1 * n2) return;  // E's rows must be orthonormal
+  std::vector<Eigen::Vector2d> m(static_cast<std::size_t>(K));
+  for (int c = 0; c < K; ++c) {
+    m[static_cast<std::size_t>(c)] = Eigen::Vector2d(T(k1, c) / n1, T(k2, c) / n2);
+    if (std::abs(m[static_cast<std::size_t>(c)].squaredNorm() - T(c, c)) > 1e-9 * (1 + T(c, c))) return;  // μ_c ∉ span(E)
+  }
+  const gauss::Rule1D& gh = gauss::hermite(40);
+  auto weights = [&](int nodes) {
+    const gauss::Rule1D r1 = gauss::compress(atoms[0], w, nodes), r2 = gauss::compress(atoms[1], w, nodes);
+    std::vector<double> out(static_cast<std::size_t>(K), 0.0);
+    const double s1 = sds[0], s2 = sds[1];
+    const std::size_t n_xi = s1 > 0 ? gh.size() : 1;
+    for (std::size_t i = 0; i < r1.size(); ++i)
+      for (std::size_t a = 0; a < n_xi; ++a) {
+        const double y1 = r1.nodes[i] + (s1 > 0 ? s1 * gh.nodes[a] : 0.0);
+        const double wy = r1.weights[i] * (s1 > 0 ? gh.weights[a] : 1.0);
+        for (int c = 0; c < K; ++c) {
+          double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+          bool empty = false;
+          for (int k = 0; k < K && !empty; ++k) {
+            if (k == c) continue;
+            // |y − m_c|² ≤ |y − m_k|²  ⟺  2(m_k − m_c)₂ y₂ ≤ |m_k|² − |m_c|² − 2(m_k − m_c)₁ y₁
+            const Eigen::Vector2d dm = m[static_cast<std::size_t>(k)] - m[static_cast<std::size_t>(c)];
+            const double a2 = 2 * dm[1];
+            const double rhs = m[static_cast<std::size_t>(k)].squaredNorm() - m[static_cast<std::size_t>(c)].squaredNorm() - 2 * dm[0] * y1;
+            if (a2 > 1e-14) hi = std::min(hi, rhs / a2);
+            else if (a2 < -1e-14) lo = std::max(lo, rhs / a2);
+            else if (rhs < 0) empty = true;
+          }
+          if (empty || !(hi > lo)) continue;
+          double p = 0;
+          for (std::size_t j = 0; j < r2.size(); ++j) {
+            const double yj = r2.nodes[j];
+            const double F_hi = s2 > 0 ? 0.5 * std::erfc(-(hi - yj) / (s2 * std::numbers::sqrt2)) : (yj <= hi ? 1.0 : 0.0);
+            const double F_lo = s2 > 0 ? 0.5 * std::erfc(-(lo - yj) / (s2 * std::numbers::sqrt2)) : (yj <= lo ? 1.0 : 0.0);
+            p += r2.weights[j] * (F_hi - F_lo);
+          }
+          out[static_cast<std::size_t>(c)] += wy * p;
+        }
+      }
+    return out;
+  };
+  const std::vector<double> a = weights(64), b = weights(128);
+  L.mode_weight = b;
+  L.mode_weight_err = 0;
+  for (int c = 0; c < K; ++c) L.mode_weight_err = std::max(L.mode_weight_err, std::abs(a[static_cast<std::size_t>(c)] - b[static_cast<std::size_t>(c)]));
+}
+
 }  // namespace
 
 double abs_gauss(double m, double sd) {
@@ -139,13 +198,17 @@ ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const Generate
   if (L.diagonal) {
     // y_p = (G_pp/Q_pp) Z_p + ξ_p, Var ξ_p = a²(1 − G_pp²/Q_pp): one-dimensional latent maps (brief §5.6).
     const gauss::Rule1D& rule = gauss::midpoint(24.0 / o.grid, 12.0);
+    std::vector<std::vector<double>> atoms(np);  // c_p Z_p at the dense nodes
+    std::vector<double> sds(np);
     for (std::size_t p = 0; p < np; ++p) {
       const auto g = static_cast<Eigen::Index>(p);
       const double c = C(g, g), sd = std::sqrt(std::max(Xi(g, g), 0.0)), q = Q(g, g);
+      sds[p] = sd;
       double m1 = 0, m2 = 0, m4z = 0, ab = 0;
       for (std::size_t i = 0; i < rule.size(); ++i) {
         const double z = latent_map_unit(q, s.b, std::sqrt(q) * rule.nodes[i], o);
         const double w = rule.weights[i], yz = c * z;
+        atoms[p].push_back(yz);
         m1 += w * yz;
         m2 += w * yz * yz;
         m4z += w * yz * yz * yz * yz;
@@ -156,6 +219,7 @@ ProjectedLaw projected_law(const SgdParams& P, const SgdState& s, const Generate
       L.var[p] = m2 + sd * sd - m1 * m1;
       L.m4[p] = m4z + 6 * m2 * sd * sd + 3 * sd * sd * sd * sd;  // E(cZ + ξ)⁴ with ξ independent, centred
     }
+    if (np == 2 && o.mode_weights) mode_weights(P, o, atoms, rule.weights, sds, L);
     return L;
   }
   if (P.r > 2) throw InputError({"r: " + std::to_string(P.r) + ": allowed r <= 2 for a non-diagonal Q in the generated law"});

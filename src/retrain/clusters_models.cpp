@@ -58,7 +58,8 @@ Json clusters_units() {
           {"regime", "collapse (n < n_c: v_g decreases), inflation (n > n_c), critical"},
           {"fixed_points", "number of fixed points of F in [1e-12, 1e6]"},
           {"log_v", "simulation: mean over seeds of ln v_g"},
-          {"w1", "simulation: fraction of generated samples nearest to mu_1 in the (e1, e2) plane"},
+          {"w1", "fraction of generated samples nearest to mu_1 in the (e1, e2) plane (closure: by quadrature; simulation: counted)"},
+          {"w_err", "closure: quadrature error estimate of w1..w3 (64- vs 128-node rules)"},
           {"M_k_g", "closure (and simulation): mu_k . w_g/sqrt(d) of generation g's network"},
           {"Q_g_h", "closure (and simulation): w_g . w_h/d"},
           {"R_g_h", "closure: w_g . w_parent,h/d, overlap with the parent's weights (g >= 2)"},
@@ -99,6 +100,7 @@ void add_closure(const Json& p, const ClustersChain& c, double tau1, double tau,
   const int G = p["G"].get<int>(), outer = p["outer"].get<int>();
   GenerateOptions gen = o.sampler;
   gen.project_on = {1, 2};
+  gen.mode_weights = true;
   SgdState st = integrate_sgd_path(P, informed_start(P), 0.0, {tau1}, 1e-10).back();
   std::string failure;
   for (int g = 1; g <= G; ++g) {
@@ -149,6 +151,8 @@ void add_closure(const Json& p, const ClustersChain& c, double tau1, double tau,
     (*row)["y2_var"] = law.var[1];
     (*row)["y2_m4"] = law.m4[1];
     (*row)["active_units"] = law.active_units;
+    for (std::size_t k = 0; k < law.mode_weight.size(); ++k) (*row)["w" + std::to_string(k + 1)] = law.mode_weight[k];
+    if (!law.mode_weight.empty()) (*row)["w_err"] = law.mode_weight_err;
   }
 }
 

@@ -34,6 +34,7 @@ struct GenerateOptions {
   int grid2d = 600;          ///< per axis, when Q is not diagonal (r ≤ 2)
   Activation activation = Activation::tanh;  ///< σ of the network (set from the model by projected_law)
   SdeSampler sde;            ///< eps > 0: the stochastic sampler (clusters/sde.hpp)
+  bool mode_weights = false; ///< also the nearest-mean fractions (ProjectedLaw::mode_weight; ~0.5 s)
 };
 
 struct ProjectedLaw {
@@ -41,6 +42,10 @@ struct ProjectedLaw {
   std::vector<double> mean, abs_mean, var, m4;  ///< per projection p: E y, E|y|, Var y, E y⁴
   int active_units = 0;                  ///< units whose latent origin is unstable, Q_γγσ'(0) + b > 1 (tanh: two fixed points each as t → 1)
   bool diagonal = true;                  ///< Q and G diagonal: the projections factorise
+  /// Fraction of samples whose projection y is nearest to each target mean Eμ_c (K entries; diagonal case with two
+  /// orthonormal projections spanning the means, else empty), and its quadrature error estimate (64 vs 128 nodes).
+  std::vector<double> mode_weight;
+  double mode_weight_err = 0;
   /// Stochastic sampler only: the bulk variance v⊥ (replaces a²) and the sampling errors of the moments
   /// (standard errors over the latent particles); empty for the deterministic flow.
   double v_perp = 0;
