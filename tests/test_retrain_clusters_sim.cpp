@@ -82,6 +82,8 @@ TEST_CASE("retrain.clusters_sim: bad input: alpha outside [0, 1], n < 2, G < 1 n
     CHECK(violation_of(Json{{"model", model}, {"params", {{"G", 0}}}}).find("G: 0: allowed integers in [1,") == 0);
   }
   CHECK(violation_of(Json{{"model", "retrain.clusters"}, {"params", {{"n", 1}}}}).find("n: 1: allowed integers in [2,") == 0);
+  CHECK(violation_of(Json{{"model", "retrain.clusters"}, {"params", {{"n_first", 1}}}}).find("n_first: 1: allowed 0 (= n) or integers in [2,") == 0);
+  CHECK(violation_of(Json{{"model", "retrain.clusters"}, {"params", {{"outer", 401}}}}).find("outer: 401: allowed integers in [0, 400]") == 0);
   CHECK(violation_of(Json{{"model", "retrain.clusters"}, {"params", {{"lambda_bar", 2}}}}, "simulation").find("lambda_bar: 2") == 0);
   CHECK(violation_of(Json{{"model", "retrain.bounds"}, {"params", {{"sampler", "em"}, {"t0", 4}}}}).find("t0: 4") == 0);
 }

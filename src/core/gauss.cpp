@@ -7,6 +7,7 @@
 #include <mutex>
 #include <numbers>
 #include <stdexcept>
+#include <tuple>
 
 #include <gsl/gsl_integration.h>
 
@@ -118,19 +119,23 @@ Rule1D piecewise_normal(double kink, int n, double L) {
   return out;
 }
 
-const Rule1D& trapezoid(double h, double L) {
+namespace {
+// Equally spaced nodes (k + offset)h in [−L, L] with weights hφ: offset 0 is the trapezoid rule (node 0 included),
+// offset ½ the midpoint rule. Cached by (h, L) per rule.
+const Rule1D& uniform_rule(double h, double L, bool midpoint) {
+  const char* name = midpoint ? "midpoint" : "trapezoid";
   if (!(h > 0.0) || !(L > 0.0) || L / h > 1e6)
-    throw InputError({"trapezoid step: h=" + std::to_string(h) + ", L=" + std::to_string(L) +
+    throw InputError({std::string(name) + " step: h=" + std::to_string(h) + ", L=" + std::to_string(L) +
                       ": allowed h > 0, L > 0, L/h <= 1e6"});
-  static std::map<std::pair<double, double>, std::unique_ptr<Rule1D>> cache;
+  static std::map<std::tuple<double, double, bool>, std::unique_ptr<Rule1D>> cache;
   std::lock_guard<std::mutex> lock(cache_mutex);
-  auto& slot = cache[{h, L}];
+  auto& slot = cache[{h, L, midpoint}];
   if (!slot) {
     auto r = std::make_unique<Rule1D>();
     const auto half = static_cast<long>(std::floor(L / h));
-    const double norm = h / std::sqrt(2.0 * std::numbers::pi);
-    for (long k = -half; k <= half; ++k) {
-      const double x = static_cast<double>(k) * h;
+    const double norm = h / std::sqrt(2.0 * std::numbers::pi), offset = midpoint ? 0.5 : 0.0;
+    for (long k = -half; k < (midpoint ? half : half + 1); ++k) {
+      const double x = (static_cast<double>(k) + offset) * h;
       r->nodes.push_back(x);
       r->weights.push_back(norm * std::exp(-0.5 * x * x));
     }
@@ -138,27 +143,11 @@ const Rule1D& trapezoid(double h, double L) {
   }
   return *slot;
 }
+}  // namespace
 
-const Rule1D& midpoint(double h, double L) {
-  if (!(h > 0.0) || !(L > 0.0) || L / h > 1e6)
-    throw InputError({"midpoint step: h=" + std::to_string(h) + ", L=" + std::to_string(L) +
-                      ": allowed h > 0, L > 0, L/h <= 1e6"});
-  static std::map<std::pair<double, double>, std::unique_ptr<Rule1D>> cache;
-  std::lock_guard<std::mutex> lock(cache_mutex);
-  auto& slot = cache[{h, L}];
-  if (!slot) {
-    auto r = std::make_unique<Rule1D>();
-    const auto half = static_cast<long>(std::floor(L / h));
-    const double norm = h / std::sqrt(2.0 * std::numbers::pi);
-    for (long k = -half; k < half; ++k) {
-      const double x = (static_cast<double>(k) + 0.5) * h;
-      r->nodes.push_back(x);
-      r->weights.push_back(norm * std::exp(-0.5 * x * x));
-    }
-    slot = std::move(r);
-  }
-  return *slot;
-}
+const Rule1D& trapezoid(double h, double L) { return uniform_rule(h, L, false); }
+
+const Rule1D& midpoint(double h, double L) { return uniform_rule(h, L, true); }
 
 double tanh_step_constant(double accuracy) {
   if (!(accuracy > 0.0 && accuracy < 1.0))

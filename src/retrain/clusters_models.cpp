@@ -204,7 +204,12 @@ void register_retrain_clusters(std::vector<ModelInfo>& models) {
   m.reference = "seed 000 (Cui, Pehlevan, Lu); brief online-sgd-ae-diffusion.md §6.2, §7.1-7.5; equations/retrain-clusters.md";
   m.params = clusters_chain_specs();
   m.units = clusters_units();
-  m.validate_point = [](const Json&) { return std::vector<std::string>{}; };
+  m.validate_point = [](const Json& p) {
+    std::vector<std::string> v;
+    const auto nf = p["n_first"].get<long long>();
+    if (nf == 1) v.push_back("n_first: 1: allowed 0 (= n) or integers in [2, 1e9]");
+    return v;
+  };
   m.solve_point = [](const Json& params, const Json&, const Eigen::VectorXd*) { return rows_to_point(chain_rows(params)); };
   m.simulation = ClustersSimOptions::specs();
   m.validate_simulation = [](const Json& p, const Json& simulation) {
