@@ -199,9 +199,11 @@ void register_retrain_clusters(std::vector<ModelInfo>& models) {
   ModelInfo m;
   m.name = "retrain.clusters";
   m.summary = "Autoencoder (clusters module) retrained on its own generated law with n samples per generation and fresh "
-              "fraction alpha: bulk variance and skip connection per generation, critical sample size n_c below which "
-              "the bulk collapses (model collapse), regime per row";
-  m.reference = "seed 000 (Cui, Pehlevan, Lu); brief online-sgd-ae-diffusion.md §6.2, §7.1-7.5; equations/retrain-clusters.md";
+              "fraction alpha: the generation-to-generation closure of M, Q, R, b with the generated law and mode weights per "
+              "generation; bulk variance and skip connection, critical sample size n_c below which the bulk collapses "
+              "(model collapse), regime per row";
+  m.reference = "seed 000 (Cui, Pehlevan, Lu); brief online-sgd-ae-diffusion.md §6.2, §7.1-7.5; equations/retrain-clusters.md, "
+                "equations/clusters-closure.md";
   m.params = clusters_chain_specs();
   m.units = clusters_units();
   m.validate_point = [](const Json& p) {
