@@ -202,6 +202,7 @@ void register_retrain_models(std::vector<ModelInfo>& models) {
   }
   register_retrain_bounds(models);
   register_retrain_clusters(models);
+  register_retrain_gmm(models);
 }
 
 }  // namespace hdflow

@@ -8,6 +8,7 @@
 namespace hdflow {
 void register_retrain_bounds(std::vector<ModelInfo>& models);
 void register_retrain_clusters(std::vector<ModelInfo>& models);
+void register_retrain_gmm(std::vector<ModelInfo>& models);
 }  // namespace hdflow
 
 namespace hdflow::retrain {
