@@ -23,7 +23,7 @@ std::vector<ParamSpec> clusters_chain_specs() {
       {"n", K::integer, 30000, 2, 1e9, false, false, "training samples per generation (online SGD, one pass)", {}, ""},
       {"d", K::integer, 2000, 2, 1e9, false, false, "dimension: tau = 2 eta n/d (the simulation's d when simulating)", {}, ""},
       {"alpha", K::real, 0.0, 0, 1, false, false, "fresh fraction of every training set (the brief's rho)", {}, ""},
-      {"G", K::integer, 10, 1, 1e6, false, false, "generations (generation 0 is the target)", {}, ""},
+      {"G", K::integer, 5, 1, 1e6, false, false, "generations (generation 0 is the target); with the closure each costs 2-4 s", {}, ""},
       {"t", K::real, 0.7, 0, 1, true, true, "training noise level: interpolant x_t = (1-t) x0 + t x1", {}, ""},
       {"eta", K::real, 0.1, 0, 1e3, true, false, "learning rate of W (b has eta/d^2)", {}, ""},
       {"weight_decay", K::real, 0.1, 0, 1e3, false, false, "lambda_wd (does not enter b; used by the simulation)", {}, ""},
