@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 
 #include "hdflow/core/parallel.hpp"
 #include "hdflow/sim/mixture.hpp"
@@ -18,6 +19,11 @@ const std::vector<ParamSpec>& GaussianSimOptions::specs() {
       {"seeds", K::integer, 1000, 1, 1e7, false, false, "independent pipelines (replicas)", {}, ""},
       {"seed", K::integer, 1, 0, 9e15, false, false, "base seed; replica r uses stream (seed, r)", {}, ""},
       {"threads", K::integer, 0, 0, 1024, false, false, "replicas on threads; 0 = all cores", {}, ""},
+      {"score", K::string, "affine", 0, 0, false, false,
+       "affine: closed-form DSM minimiser (S1, sample moments); affine_dsm: least-squares DSM regression over n K_noise noise "
+       "draws at every EM time (S2, brief §3.3; d = 1, sampler em, estimator mle)",
+       {"affine", "affine_dsm"}, ""},
+      {"K_noise", K::integer, 1, 1, 1e9, false, false, "noise draws per training point (score = affine_dsm)", {}, ""},
       {"intra", K::boolean, false, 0, 0, false, false,
        "also I_chi2 = chi2(p_hat^{g+1} | q_g), I_kl, J = int (p_hat^{g+1} - q_g)^2/p by quadrature (d = 1)", {}, ""},
   };
@@ -32,7 +38,27 @@ GaussianSimOptions GaussianSimOptions::from_json(const Json& given) {
   o.seed = j["seed"].get<std::uint64_t>();
   o.threads = j["threads"].get<int>();
   o.intra = j["intra"].get<bool>();
+  o.score = j["score"].get<std::string>() == "affine" ? ScoreModel::affine : ScoreModel::affine_dsm;
+  o.K_noise = j["K_noise"].get<double>();
   return o;
+}
+
+AffineFit1D dsm_affine_fit_1d(double mean, double ss, int n, double K, double t, std::mt19937_64& rng) {
+  std::normal_distribution<double> N01;
+  const double N = n * K, a = std::exp(-0.5 * t), sg = std::sqrt(-std::expm1(-t));
+  // exact law of the sufficient sums: (Σz, Σ(x₀ − x̄)z) are independent N(0, N), N(0, K ss) (the two design vectors
+  // 1 and x₀ − x̄ are orthogonal over the N draws); the residual of z off their span is an independent χ²_{N−2}
+  const double xi1 = N01(rng), xi2 = N01(rng);
+  const double chi = N > 2 ? std::chi_squared_distribution<double>(N - 2)(rng) : 0.0;
+  const double Z1 = std::sqrt(N) * xi1, Z2 = std::sqrt(K * ss) * xi2, W = xi2 * xi2 + chi;  // W = Σ(z − z̄)²
+  // centred sums of x_t = a x₀ + σ z and y = −z/σ over the N draws
+  const double Sxx = a * a * K * ss + 2 * a * sg * Z2 + sg * sg * W;
+  const double Sxy = -(a * Z2 + sg * W) / sg;
+  const double xt = a * mean + sg * Z1 / N, yt = -Z1 / (sg * N);
+  AffineFit1D f;
+  f.A = Sxy / Sxx;
+  f.b = yt - f.A * xt;
+  return f;
 }
 
 std::vector<std::vector<std::array<double, 9>>> simulate_gaussian_replicas(const GaussianPipeline& P,
@@ -44,6 +70,9 @@ std::vector<std::vector<std::array<double, 9>>> simulate_gaussian_replicas(const
   const double nan = std::numeric_limits<double>::quiet_NaN();
   parallel_for(o.seeds, o.threads, [&](int r) {
     auto rng = sim::stream(o.seed, static_cast<std::uint64_t>(r));
+    // the S2 noise sums use their own stream (seed, 2^62 + r): the data draws stay those of the S1 run with the same
+    // seed until the fits differ, so S2 − S1 differences per replica are paired (common random numbers)
+    auto fit_rng = sim::stream(o.seed, (std::uint64_t{1} << 62) + static_cast<std::uint64_t>(r));
     std::normal_distribution<double> N01;
     std::binomial_distribution<int> binom(n, P.alpha);
     Eigen::VectorXd m = mu0;  // p̂⁰ = p (brief §2.3)
@@ -75,7 +104,22 @@ std::vector<std::vector<std::array<double, 9>>> simulate_gaussian_replicas(const
       const Eigen::MatrixXd Sh = (Xc.transpose() * Xc) / denom;
       Eigen::VectorXd mn;
       Eigen::MatrixXd Sn;
-      sampler_map(mh, Sh, P.sampler, mn, Sn);
+      if (o.score == ScoreModel::affine_dsm) {
+        // S2 (brief §3.3): a fresh DSM regression at every EM time t_j; the EM law from N(0, 1) stays Gaussian,
+        // M ← c_j M + h b_j, P ← c_j² P + h with c_j = 1 + h(½ + A_j) (the S1 recursion (G8) has A_j = −1/v_j)
+        const double h = (P.sampler.T - P.sampler.t0) / P.sampler.steps, ss = Xc.squaredNorm();
+        double M = 0, Pv = 1;
+        for (int j = 0; j < P.sampler.steps; ++j) {
+          const AffineFit1D f = dsm_affine_fit_1d(mh[0], ss, n, o.K_noise, P.sampler.T - j * h, fit_rng);
+          const double c = 1 + h * (0.5 + f.A);
+          M = c * M + h * f.b;
+          Pv = c * c * Pv + h;
+        }
+        mn = Eigen::VectorXd::Constant(1, M);
+        Sn = Eigen::MatrixXd::Constant(1, 1, Pv);
+      } else {
+        sampler_map(mh, Sh, P.sampler, mn, Sn);
+      }
       std::array<double, 9> rec{};
       rec[0] = (mn - mu0).squaredNorm() / (P.var0 * d);
       rec[1] = Sn.trace() / (P.var0 * d);

@@ -187,6 +187,14 @@ void register_retrain_models(std::vector<ModelInfo>& models) {
       if (n < o.d + 2)
         v.push_back("n: " + std::to_string(n) + ": allowed n >= d + 2 = " + std::to_string(o.d + 2) +
                     " for a simulation (a non-singular covariance fit)");
+      if (o.score == ScoreModel::affine_dsm) {
+        // S2 is implemented in 1-D with the EM sampler (its fit is per sampler time) and the 1/n moments it regresses
+        if (p.value("sampler", std::string("exact")) != "em")
+          v.push_back("sampler: " + p.value("sampler", std::string("exact")) + ": allowed em with simulation.score = affine_dsm");
+        if (o.d != 1) v.push_back("simulation.d: " + std::to_string(o.d) + ": allowed 1 with simulation.score = affine_dsm");
+        if (p.value("estimator", std::string("mle")) != "mle")
+          v.push_back("estimator: " + p.value("estimator", std::string("mle")) + ": allowed mle with simulation.score = affine_dsm");
+      }
       const double work = static_cast<double>(n) * o.d * o.d * p.value("G", 20) * o.seeds;
       if (work > 1e12)
         v.push_back("simulation.seeds: " + std::to_string(o.seeds) + ": allowed n d^2 G seeds <= 1e12 (here " + format_number(work) + ")");
