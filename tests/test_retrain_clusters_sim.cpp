@@ -3,6 +3,8 @@
 // three-generation closure table, and the critical sample size (brief online-sgd-ae-diffusion.md §7.3–7.5).
 #include <doctest/doctest.h>
 
+#include "retrain_support.hpp"
+
 #include <cmath>
 #include <cstdlib>
 
@@ -18,14 +20,7 @@ using doctest::Approx;
 
 namespace {
 
-std::string violation_of(const Json& cfg, const std::string& kind = "") {
-  try {
-    (void)resolve_input(cfg, kind);
-  } catch (const InputError& e) {
-    return e.violations.empty() ? std::string("?") : e.violations.front();
-  }
-  return "";
-}
+using hdflow::test::violation_of;
 
 std::vector<Json> simulate(const Json& params, const Json& simulation) {
   return solve(resolve_input(Json{{"model", "retrain.clusters"}, {"params", params}, {"simulation", simulation}}, "simulation")).rows;

@@ -2,6 +2,8 @@
 // against the expected-moment recursion (brief §7.2, CV-3) and the leading-order drift (brief §7.4, CV-7a).
 #include <doctest/doctest.h>
 
+#include "retrain_support.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <random>
@@ -17,14 +19,7 @@ using namespace hdflow;
 
 namespace {
 
-std::string violation_of(const Json& cfg, const std::string& kind = "") {
-  try {
-    (void)resolve_input(cfg, kind);
-  } catch (const InputError& e) {
-    return e.violations.empty() ? std::string("?") : e.violations.front();
-  }
-  return "";
-}
+using hdflow::test::violation_of;
 
 Table run(const Json& params, const Json& simulation) {
   return solve(resolve_input(Json{{"model", "retrain.gaussian"}, {"params", params}, {"simulation", simulation}}, "simulation"));

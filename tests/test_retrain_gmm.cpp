@@ -4,6 +4,8 @@
 // (§7.6, CV-11, rel 1e-6); Tier B (finite N, exact sampler) against Tier A within 3 SE; bad input.
 #include <doctest/doctest.h>
 
+#include "retrain_support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,14 +21,7 @@ using namespace hdflow::retrain;
 
 namespace {
 
-std::string violation_of(const Json& cfg, const std::string& kind = "") {
-  try {
-    (void)resolve_input(cfg, kind);
-  } catch (const InputError& e) {
-    return e.violations.empty() ? std::string("?") : e.violations.front();
-  }
-  return "";
-}
+using hdflow::test::violation_of;
 
 Json theory_row(Json params) {
   params["trajectory"] = false;

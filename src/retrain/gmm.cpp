@@ -217,18 +217,10 @@ AgeMixture gmm_limit(double sigma2, double alpha, double h, double t0) {
   return m;
 }
 
-// brief §9.4: moments of Σ_a W_a A_a p
-GmmMoments gmm_moments(const AgeMixture& a, const GmmData& data) {
-  const double M2 = data.mean_norm2(), W = total_weight(a);
-  double v = 0, s = 0, c2 = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    v += a.W[i] * a.v[i];
-    s += a.W[i] * a.c[i];
-    c2 += a.W[i] * a.c[i] * a.c[i];
-  }
-  v /= W;
-  s /= W;
-  c2 /= W;
+namespace {
+// (M3) from v_age = Σ W_a v_a, s̄ = Σ W_a c_a, Σ W_a c_a² (normalised weights).
+GmmMoments moments_of(const GmmData& data, double v, double s, double c2) {
+  const double M2 = data.mean_norm2();
   GmmMoments m;
   m.v_age = v;
   m.shrink = s;
@@ -236,6 +228,19 @@ GmmMoments gmm_moments(const AgeMixture& a, const GmmData& data) {
   m.second_moment = data.d * v + c2 * M2;
   m.drift = m.second_moment / data.second_moment() - 1;
   return m;
+}
+}  // namespace
+
+// brief §9.4: moments of Σ_a W_a A_a p
+GmmMoments gmm_moments(const AgeMixture& a, const GmmData& data) {
+  const double W = total_weight(a);
+  double v = 0, s = 0, c2 = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    v += a.W[i] * a.v[i];
+    s += a.W[i] * a.c[i];
+    c2 += a.W[i] * a.c[i] * a.c[i];
+  }
+  return moments_of(data, v / W, s / W, c2 / W);
 }
 
 // brief §7.6, §9.3: geometric series of the age weights
@@ -248,13 +253,7 @@ GmmMoments gmm_limit_moments(const GmmData& data, double alpha, double h, double
   const double r = std::exp(-0.5 * t0), u = 1 - alpha;
   const double s = alpha * r / (1 - u * r), c2 = alpha * r * r / (1 - u * r * r);
   const double v = t0 > 0 ? gmm_v_star(h, t0) + (data.sigma2 - gmm_v_star(h, t0)) * c2 : data.sigma2 + h * h / alpha;
-  const double M2 = data.mean_norm2();
-  m.v_age = v;
-  m.shrink = s;
-  m.v_bar = v + M2 / data.d * (c2 - s * s);
-  m.second_moment = data.d * v + c2 * M2;
-  m.drift = m.second_moment / data.second_moment() - 1;
-  return m;
+  return moments_of(data, v, s, c2);
 }
 
 // ---------------------------------------------------------------- divergences (brief §3.6, §4.4)
