@@ -42,6 +42,16 @@ struct Network {
   double b = 0;
   SgdState st;
 };
+// particles × d matrix of independent N(0, 1) draws: the sampler's start X₀ ~ N(0, I_d) per particle.
+template <class Rng>
+Eigen::MatrixXd standard_particles(int particles, int d, Rng& rng) {
+  std::normal_distribution<double> N01;
+  Eigen::MatrixXd X(particles, d);
+  for (int i = 0; i < particles; ++i)
+    for (int j = 0; j < d; ++j) X(i, j) = N01(rng);
+  return X;
+}
+
 Network network_at_tau1(const SgdParams& P, const SgdSimOptions& o) {
   Network n;
   simulate_sgd_weights(P, 1.0, o, 2, n.W, n.b, n.mu);
@@ -97,10 +107,7 @@ TEST_CASE("d-dimensional particles reproduce the projected law of the trained ne
   const int d = o.d, particles = 4000, T = 100;
   const double sd = std::sqrt(static_cast<double>(d));
   auto rng = sim::stream(7, 1);
-  std::normal_distribution<double> N01;
-  Eigen::MatrixXd X(particles, d);
-  for (int i = 0; i < particles; ++i)
-    for (int j = 0; j < d; ++j) X(i, j) = N01(rng);
+  Eigen::MatrixXd X = standard_particles(particles, d, rng);
   for (int k = 0; k <= T - 2; ++k) {  // X ← X + dt[(b − 1)X + Wᵀ tanh(WX/√d)/√d]/(1 − t_k), dt = 1/T
     const double h = 1.0 / (T - k);
     const Eigen::MatrixXd S = ((X * W.transpose()) / sd).array().tanh();
@@ -135,9 +142,7 @@ TEST_CASE("stochastic sampler: d-dimensional particles follow the latent SDE and
   const double sd = std::sqrt(static_cast<double>(d)), h = 1.0 / T;
   auto rng = sim::stream(8, 1);
   std::normal_distribution<double> N01;
-  Eigen::MatrixXd X(particles, d), E(particles, d);
-  for (int i = 0; i < particles; ++i)
-    for (int j = 0; j < d; ++j) X(i, j) = N01(rng);
+  Eigen::MatrixXd X = standard_particles(particles, d, rng), E(particles, d);
   for (int k = 0; k <= T - 2; ++k) {
     const double t = static_cast<double>(k) / T, al = 1 - t, eps = al * al;
     const double Dh = (b - 1) / al + eps * (b * t - 1) / (al * al), Gh = 1 / al + eps * t / (al * al);

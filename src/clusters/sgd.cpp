@@ -139,18 +139,9 @@ double b_closed_form(const SgdParams& P, double b0, double tau) {
 
 namespace {
 
-// The probe operator D of brief §3.2 (clusters/averages.hpp: probe_D) at the state's b and Q.
-double D(const SgdParams& P, double b, const Eigen::MatrixXd& Q, const ClusterAverages& C, int g, double theta,
-         const Eigen::VectorXd& c0, const Eigen::VectorXd& c1) {
-  FieldLaw F;
-  F.t = P.t;
-  F.b = b;
-  F.Q = Q;
-  return probe_D(F, C, g, theta, c0, c1);
-}
-
 // L⁽ˢ⁾_γδ = Σ_c π_c D_γ[m⁽ˢ⁾_cδ, q⁽ˢ⁾_δ·, λ_s q⁽ˢ⁾_δ·]_c (brief §3.3 note, §3.4).
-Eigen::MatrixXd probe_L(const SgdParams& P, double b, const Eigen::MatrixXd& Q, const Averages& A, const Eigen::MatrixXd& m,
+// D is the probe operator of brief §3.2 (clusters/averages.hpp: probe_D) on the field law F of the state.
+Eigen::MatrixXd probe_L(const SgdParams& P, const FieldLaw& F, const Averages& A, const Eigen::MatrixXd& m,
                         const Eigen::MatrixXd& q, double ls) {
   const int r = P.r, K = P.K();
   Eigen::MatrixXd L = Eigen::MatrixXd::Zero(r, r);
@@ -158,7 +149,7 @@ Eigen::MatrixXd probe_L(const SgdParams& P, double b, const Eigen::MatrixXd& Q, 
     for (int dl = 0; dl < r; ++dl) {
       const Eigen::VectorXd c0 = q.row(dl).transpose(), c1 = ls * c0;
       for (int c = 0; c < K; ++c)
-        L(g, dl) += P.pi[static_cast<std::size_t>(c)] * D(P, b, Q, A.c[static_cast<std::size_t>(c)], g, m(c, dl), c0, c1);
+        L(g, dl) += P.pi[static_cast<std::size_t>(c)] * probe_D(F, A.c[static_cast<std::size_t>(c)], g, m(c, dl), c0, c1);
     }
   return L;
 }
@@ -166,8 +157,8 @@ Eigen::MatrixXd probe_L(const SgdParams& P, double b, const Eigen::MatrixXd& Q, 
 }  // namespace
 
 Eigen::MatrixXd sgd_L_probe(const SgdParams& P, const SgdState& st) {
-  const Averages A = sgd_averages(P, st);
-  return probe_L(P, st.b, st.Q(), A, st.m.at(0), st.q.at(0), P.lambda_s.at(0));
+  const FieldLaw F = field_law(P, st);
+  return probe_L(P, F, field_averages(F), st.m.at(0), st.q.at(0), P.lambda_s.at(0));
 }
 
 SgdDrift sgd_drift(const SgdParams& P, const SgdState& st) { return sgd_drift_sampled(P, st, nullptr, 0); }
@@ -175,8 +166,8 @@ SgdDrift sgd_drift(const SgdParams& P, const SgdState& st) { return sgd_drift_sa
 SgdDrift sgd_drift_sampled(const SgdParams& P, const SgdState& st, std::mt19937_64* rng, int samples, bool joint) {
   const int K = P.K(), r = P.r, N = P.N();
   const double al = 1 - P.t, be = P.t, b = st.b, cb = 1 - b * be, wd = P.weight_decay;
-  const Averages A = sgd_averages(P, st, rng, samples, joint);
-  const Eigen::MatrixXd Q = st.Q();
+  const FieldLaw F = field_law(P, st);
+  const Averages A = field_averages(F, rng, samples, joint);
   SgdDrift dr;
   for (int s = 0; s < N; ++s) {
     const double ls = P.lambda_s[static_cast<std::size_t>(s)], ps = P.p_s[static_cast<std::size_t>(s)];
@@ -188,10 +179,10 @@ SgdDrift sgd_drift_sampled(const SgdParams& P, const SgdState& st, std::mt19937_
       const Eigen::VectorXd c0 = m.row(k).transpose(), c1 = ls * c0;
       for (int g = 0; g < r; ++g)
         for (int c = 0; c < K; ++c)
-          dm(k, g) += P.pi[static_cast<std::size_t>(c)] * D(P, b, Q, A.c[static_cast<std::size_t>(c)], g, T(k, c), c0, c1);
+          dm(k, g) += P.pi[static_cast<std::size_t>(c)] * probe_D(F, A.c[static_cast<std::size_t>(c)], g, T(k, c), c0, c1);
     }
     // L⁽ˢ⁾ by the probe form; S⁽ˢ⁾ with λ_s in the squared-norm constants.
-    const Eigen::MatrixXd L = probe_L(P, b, Q, A, m, q, ls);
+    const Eigen::MatrixXd L = probe_L(P, F, A, m, q, ls);
     const double cee = b * b * al * al + cb * cb * ls, cex = b * al * al - be * cb * ls, cxx = al * al + be * be * ls;
     const Eigen::MatrixXd S = cee * A.E1 + cex * A.E2 + cxx * A.E3;
     dr.dm.push_back(dm);
